@@ -1,0 +1,138 @@
+"""Run modes, seeds and the Setup cell shared by every notebook.
+
+Every chapter runs in one of two modes, chosen by the environment variable
+``CNNBOOK_MODE``:
+
+``full`` (the default)
+    reproduces the chapter's real results (all the data, all the epochs);
+``fast``
+    small stratified subsets and few epochs, so that the whole book runs in
+    CI on a 2-core CPU. The tests set it.
+
+A notebook never reads the variable itself: it calls :func:`setup_notebook`
+once in its Setup section and :func:`by_mode` wherever a size depends on the
+mode.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+from dataclasses import dataclass
+
+MODE_VARIABLE = "CNNBOOK_MODE"
+MODES = ("full", "fast")
+DEFAULT_SEED = 42
+
+
+@dataclass(frozen=True)
+class RunMode:
+    """The mode a notebook runs in (``name`` is ``"full"`` or ``"fast"``)."""
+
+    name: str
+
+    @property
+    def fast(self) -> bool:
+        return self.name == "fast"
+
+    @property
+    def full(self) -> bool:
+        return self.name == "full"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def run_mode() -> RunMode:
+    """Return the run mode selected by ``CNNBOOK_MODE`` (default ``full``)."""
+    value = os.environ.get(MODE_VARIABLE, "full").strip().lower() or "full"
+    if value not in MODES:
+        raise ValueError(
+            f"{MODE_VARIABLE}={value!r} is not a run mode; "
+            f"use one of {', '.join(MODES)}"
+        )
+    return RunMode(value)
+
+
+def by_mode(*, fast, full):
+    """Pick the value for the current run mode, e.g. ``by_mode(fast=2,
+    full=15)`` epochs."""
+    return fast if run_mode().fast else full
+
+
+def set_seed(seed: int = DEFAULT_SEED) -> None:
+    """Seed Python, NumPy and the Keras backend so a re-run repeats."""
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import keras
+
+        keras.utils.set_random_seed(seed)
+    except ImportError:  # pragma: no cover - keras is a dependency
+        pass
+
+
+def describe_accelerator() -> str:
+    """Name the accelerator Keras will use, or say there is none."""
+    import keras
+
+    backend = keras.backend.backend()
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            return f"{len(gpus)} GPU(s)" if gpus else "CPU only"
+        if backend == "jax":
+            import jax
+
+            devices = jax.devices()
+            kinds = {d.platform for d in devices}
+            if kinds & {"gpu", "cuda", "rocm", "tpu"}:
+                return ", ".join(str(d.device_kind) for d in devices)
+            return "CPU only"
+        if backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return torch.cuda.get_device_name(0)
+            return "CPU only"
+    except Exception as error:  # pragma: no cover - depends on drivers
+        return f"unknown ({error})"
+    return "CPU only"
+
+
+def setup_notebook(seed: int = DEFAULT_SEED, *, plots: bool = True) -> RunMode:
+    """The one call every notebook's Setup section makes.
+
+    It seeds every random generator, sets the figure defaults and prints the
+    run mode, the Keras backend, the accelerator and where data will come
+    from: the first output of every chapter says how it was produced.
+    """
+    import keras
+
+    from cnnbook import data
+
+    mode = run_mode()
+    set_seed(seed)
+    if plots:
+        from cnnbook.plots import set_plot_defaults
+
+        set_plot_defaults()
+    accelerator = describe_accelerator()
+    print(f"Run mode: {mode} (set {MODE_VARIABLE}=fast or full to change)")
+    print(
+        f"Keras {keras.__version__}, backend {keras.backend.backend()}, "
+        f"Python {platform.python_version()}, {accelerator}"
+    )
+    print(f"Data: {data.describe_sources()}")
+    print(f"Seed: {seed}")
+    if accelerator == "CPU only" and mode.full:
+        print(
+            "Note: no GPU found. Full mode trains on the CPU; in Colab choose "
+            "Runtime > Change runtime type > GPU."
+        )
+    return mode

@@ -1,0 +1,348 @@
+"""Notebook housekeeping: Colab badges and the book-wide rules.
+
+The tests call these functions on every notebook; authors run
+``python -m cnnbook.nbtools badges`` after adding a notebook, and
+``python -m cnnbook.nbtools run-full notebooks/NN_x.ipynb`` to execute a
+chapter in full mode and commit its outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+# Where the book is published. Forks change this line and ``_config.yml``.
+REPOSITORY = "deep-convnets/cnn-book"
+BRANCH = "main"
+ROOT = Path(__file__).resolve().parent.parent
+BOOK_FOLDERS = ("notebooks", "solutions", "exercises")
+
+BADGE_MARK = "colab-badge"
+
+COLAB_INSTALL = f"""\
+# @title Colab: install the helper package {{ display-mode: "form" }}
+import sys
+
+if "google.colab" in sys.modules:
+    %pip install -q "cnnbook @ git+https://github.com/{REPOSITORY}@{BRANCH}"\
+"""
+
+
+def _text(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def badge_markdown(relative_path: str) -> str:
+    """The markdown of the Open-in-Colab badge for a notebook path."""
+    url = (
+        "https://colab.research.google.com/github/"
+        f"{REPOSITORY}/blob/{BRANCH}/{relative_path}"
+    )
+    return (
+        f'<a href="{url}" target="_parent" id="{BADGE_MARK}">'
+        '<img src="https://colab.research.google.com/assets/colab-badge.svg" '
+        'alt="Open In Colab"/></a>'
+    )
+
+
+def book_notebooks(root: Path = ROOT) -> list[Path]:
+    """Every notebook of the book, chapters first."""
+    return [
+        path
+        for folder in BOOK_FOLDERS
+        for path in sorted((Path(root) / folder).glob("*.ipynb"))
+    ]
+
+
+def set_badge(nb, relative_path: str) -> bool:
+    """Put the badge in the cell after the title; True if nb changed."""
+    badge = badge_markdown(relative_path)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and BADGE_MARK in _text(cell):
+            if _text(cell) == badge:
+                return False
+            cell.source = badge
+            return True
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(badge))
+    return True
+
+
+def badge_problems(path: Path, root: Path = ROOT) -> list[str]:
+    """A notebook must carry its own badge and the Colab install cell."""
+    nb = nbformat.read(path, as_version=4)
+    relative = Path(path).resolve().relative_to(Path(root).resolve())
+    problems = []
+    texts = [_text(c) for c in nb.cells]
+    if badge_markdown(relative.as_posix()) not in texts:
+        problems.append(
+            f"{relative}: no Colab badge for this path; run "
+            "`python -m cnnbook.nbtools badges`"
+        )
+    if not any(
+        c.cell_type == "code" and "google.colab" in _text(c) for c in nb.cells
+    ):
+        problems.append(f"{relative}: no Colab install cell")
+    return problems
+
+
+# --- Committed outputs --------------------------------------------------
+
+MODE_LINE = re.compile(r"Run mode: (\w+)")
+
+
+def recorded_mode(nb) -> str | None:
+    """The run mode a notebook's committed outputs were produced in."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            match = MODE_LINE.search(output.get("text", ""))
+            if match:
+                return match.group(1)
+    return None
+
+
+def committed_output_problems(path: Path, mode: str = "full") -> list[str]:
+    """Committed outputs must come from one clean top-to-bottom run.
+
+    Execution counts run 1, 2, 3, ... over the code cells, no output is an
+    error, and the first output records the run mode, which is ``mode``.
+    """
+    nb = nbformat.read(path, as_version=4)
+    name = Path(path).name
+    problems = []
+    expected = 1
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if cell.execution_count != expected:
+            problems.append(
+                f"{name}: cell {index} has execution count "
+                f"{cell.execution_count}, expected {expected}: re-run the "
+                "notebook top to bottom"
+            )
+            break
+        expected += 1
+        for output in cell.outputs:
+            if output.output_type == "error":
+                problems.append(f"{name}: cell {index} has an error output")
+            text = output.get("text", "")
+            if output.get("name") == "stderr" and "Traceback" in text:
+                problems.append(f"{name}: cell {index} shows a traceback")
+    found = recorded_mode(nb)
+    if found != mode:
+        problems.append(
+            f"{name}: its outputs record run mode {found!r}, expected "
+            f"{mode!r}: run `python -m cnnbook.nbtools run-full {name}`"
+        )
+    return problems
+
+
+# --- Rules on code --------------------------------------------------------
+
+KERAS2_IDIOMS = {
+    r"\blr\s*=": "write learning_rate=, not lr=",
+    r"ImageDataGenerator": "use keras preprocessing layers and tf.data",
+    r"fit_generator": "model.fit accepts datasets and generators",
+    r"input_length\s*=": "Keras 3's Embedding has no input_length",
+    r"\[\s*['\"]acc['\"]\s*\]": "history keys are 'accuracy'",
+    r"%pylab": "import matplotlib.pyplot as plt",
+    r"\bfrom\s+keras\.preprocessing\.image\b": "use keras.utils",
+    r"predict_classes": "use argmax over model.predict",
+}
+
+
+def keras2_problems(path: Path) -> list[str]:
+    """Keras 2 idioms in a notebook's code cells."""
+    nb = nbformat.read(path, as_version=4)
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for pattern, advice in KERAS2_IDIOMS.items():
+            if re.search(pattern, _text(cell)):
+                problems.append(
+                    f"{Path(path).name}: cell {index} uses a Keras 2 idiom "
+                    f"({pattern}): {advice}"
+                )
+    return problems
+
+
+# --- Every stated number is asserted -------------------------------------
+
+_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(%?)")
+_INLINE_CODE = re.compile(r"`[^`\n]*`")
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
+_LINK_TARGET = re.compile(r"\]\([^)]*\)|<[^>]+>|\{[a-z-]+\}`[^`]*`")
+_DIRECTIVE_OPTION = re.compile(r"^:[\w-]+:.*$", re.M)
+_REFERENCE = re.compile(r"(Chapters?|Sections?|Exercises?|Figures?)\s+$")
+
+
+def _normalise(number: str) -> str:
+    value = number.replace(",", "").replace("_", "")
+    if "." in value:
+        value = value.rstrip("0").rstrip(".")
+    return value
+
+
+def stated_numbers(markdown: str) -> list[str]:
+    """Numbers a markdown text states that must be backed by an assert.
+
+    Counted: numbers of 10 or more, decimals and percentages. Not counted:
+    inline code, code blocks, link targets, HTML tags, directive options,
+    references such as "Chapter 13", and four-digit years (1900-2099).
+    Percentages keep their ``%``: "75%" is backed by 75 or 0.75.
+    """
+    text = _FENCE.sub(" ", markdown).replace("{,}", ",")
+    text = _INLINE_CODE.sub(" ", text)
+    text = _LINK_TARGET.sub(" ", text)
+    text = _DIRECTIVE_OPTION.sub(" ", text)
+    found = []
+    for match in _NUMBER.finditer(text):
+        raw, percent = match.groups()
+        value = _normalise(raw)
+        is_decimal = "." in value
+        if re.fullmatch(r"(19|20)\d\d", raw):
+            continue
+        if _REFERENCE.search(text[: match.start()]):
+            continue
+        if percent or is_decimal or int(value) >= 10:
+            found.append(value + percent)
+    return found
+
+
+def without_magics(source: str) -> str:
+    """Cell source with IPython magics and shell lines made inert."""
+    lines = []
+    for line in source.split("\n"):
+        stripped = line.lstrip()
+        if stripped.startswith(("%", "!")):
+            line = line[: len(line) - len(stripped)] + "pass"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def asserted_numbers(sources) -> set[str]:
+    """Every number literal that occurs in the assert statements of cells.
+
+    ``sources`` is one code string or a list of them (one per cell). An
+    assert spans all its lines, so continuation lines count too; numbers
+    inside strings of an assert count as well.
+    """
+    import ast
+    import io
+    import tokenize
+
+    if isinstance(sources, str):
+        sources = [sources]
+    numbers: set[str] = set()
+    for source in sources:
+        clean = without_magics(source)
+        try:
+            tree = ast.parse(clean)
+        except SyntaxError:
+            continue
+        lines = clean.split("\n")
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Assert):
+                continue
+            segment = "\n".join(lines[node.lineno - 1 : node.end_lineno])
+            readline = io.StringIO(segment.strip()).readline
+            try:
+                for token in tokenize.generate_tokens(readline):
+                    if token.type == tokenize.NUMBER:
+                        numbers.add(_normalise(token.string))
+                    elif token.type == tokenize.STRING:
+                        for raw, _ in _NUMBER.findall(token.string):
+                            numbers.add(_normalise(raw))
+            except tokenize.TokenError:
+                pass
+    return numbers
+
+
+def unasserted_claims(path: Path) -> list[str]:
+    """Numbers stated in markdown that no assert of the notebook checks."""
+    nb = nbformat.read(path, as_version=4)
+    backed = asserted_numbers(
+        [_text(c) for c in nb.cells if c.cell_type == "code"]
+    )
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown" or BADGE_MARK in _text(cell):
+            continue
+        for number in stated_numbers(_text(cell)):
+            candidates = {number}
+            if number.endswith("%"):
+                value = number[:-1]
+                fraction = repr(float(value) / 100)
+                candidates = {value, _normalise(fraction)}
+            if not candidates & backed:
+                problems.append(
+                    f"{Path(path).name}: markdown cell {index} states "
+                    f"{number}, which no assert in the notebook checks"
+                )
+    return problems
+
+
+# --- Command line ---------------------------------------------------------
+
+
+def write_badges(root: Path = ROOT) -> list[Path]:
+    changed = []
+    for path in book_notebooks(root):
+        nb = nbformat.read(path, as_version=4)
+        relative = path.relative_to(root).as_posix()
+        if set_badge(nb, relative):
+            nbformat.write(nb, path)
+            changed.append(path)
+    return changed
+
+
+def run_full(path: Path, timeout: int = 3600) -> float:
+    """Execute a notebook in full mode in place; returns seconds taken."""
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    os.environ["CNNBOOK_MODE"] = "full"
+    start = time.perf_counter()
+    NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)
+    return time.perf_counter() - start
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("badges", help="write each notebook's Colab badge")
+    run = sub.add_parser("run-full", help="execute notebooks in full mode")
+    run.add_argument("paths", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "badges":
+        for path in write_badges():
+            print(f"badge written: {path.relative_to(ROOT)}")
+    else:
+        for path in args.paths:
+            if not path.exists():
+                path = ROOT / "notebooks" / path.name
+            seconds = run_full(path)
+            print(f"{path}: executed in full mode in {seconds:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
