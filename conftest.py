@@ -28,7 +28,11 @@ def pytest_runtest_logreport(report):
     path = report.nodeid.split("::")[0]
     if path.endswith(".ipynb"):
         _durations[path] += report.duration
-    elif path.endswith("test_exercise_checks.py") and report.when == "call":
+    elif (
+        path.endswith("test_exercise_checks.py")
+        and report.when == "call"
+        and "[" in report.nodeid
+    ):
         name = report.nodeid.split("[")[-1].rstrip("]")
         _durations[f"{name} (exercise checks)"] += report.duration
 

@@ -9,8 +9,10 @@ answer sits between nbgrader-style markers::
 
 :func:`make_exercise_notebook` replaces every such region, keeping its
 indentation, with ``# YOUR CODE HERE`` and ``raise NotImplementedError``,
-drops the site-only ``solution-start``/``solution-end`` markdown cells,
-clears outputs and points the Colab badge at the exercise notebook. The same
+drops the site-only ``solution-start``/``solution-end`` markdown cells and
+markdown cells that begin with ``<!-- solutions only -->``, removes the
+exercises' ``:label:`` lines (labels must be unique in the site), clears
+outputs and points the Colab badge at the exercise notebook. The same
 markers work with nbgrader, for instructors who grade with it.
 
 Run ``python -m cnnbook.exercises`` to regenerate ``exercises/`` and
@@ -35,7 +37,9 @@ BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 CHECK_PREFIX = "# Check"
 STUB_COMMENT = "# YOUR CODE HERE"
+SOLUTIONS_ONLY = "<!-- solutions only -->"
 _SITE_ONLY = re.compile(r"^\s*:::+\s*\{solution-(start|end)\}", re.M)
+_LABEL = re.compile(r"^:label:.*\n", re.M)
 
 
 class ExerciseFormatError(ValueError):
@@ -99,9 +103,11 @@ def make_exercise_notebook(solution_nb, name: str = "notebook"):
     number = 0
     for cell in nb.cells:
         source = _as_text(cell.source)
-        if cell.cell_type == "markdown" and _SITE_ONLY.search(source):
-            continue
         if cell.cell_type == "markdown":
+            if _SITE_ONLY.search(source) or source.startswith(SOLUTIONS_ONLY):
+                continue
+            # Labels stay unique in the site: only solutions carry them.
+            source = _LABEL.sub("", source)
             source = source.replace("/solutions/", "/exercises/")
         if cell.cell_type == "code":
             if has_solution(source):

@@ -1,0 +1,129 @@
+"""The exercise generator, on small fixture notebooks and on the book."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cnnbook import exercises
+from tests.helpers import notebook, write
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_strip_replaces_region_and_keeps_indentation():
+    source = (
+        "def f(x):\n"
+        "    ### BEGIN SOLUTION\n"
+        "    return 2 * x\n"
+        "    ### END SOLUTION\n"
+        "\n"
+        "f(1)"
+    )
+    stub = exercises.strip_solutions(source, "ex 1")
+    assert "return 2 * x" not in stub
+    assert "    # YOUR CODE HERE\n    raise NotImplementedError(" in stub
+    assert stub.endswith("f(1)")
+    compile(stub, "stub", "exec")
+
+
+def test_strip_handles_consecutive_regions():
+    source = (
+        "### BEGIN SOLUTION\na = 1\n### END SOLUTION\n"
+        "### BEGIN SOLUTION\nb = 2\n### END SOLUTION\n"
+    )
+    stub = exercises.strip_solutions(source)
+    assert stub.count("raise NotImplementedError") == 2
+    assert "a = 1" not in stub and "b = 2" not in stub
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("### BEGIN SOLUTION\na = 1\n", "never closed"),
+        ("a = 1\n### END SOLUTION\n", "without"),
+        (
+            "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n",
+            "inside a region",
+        ),
+    ],
+)
+def test_strip_rejects_broken_markers(source, message):
+    with pytest.raises(exercises.ExerciseFormatError, match=message):
+        exercises.strip_solutions(source)
+
+
+def fixture_solution():
+    return notebook(
+        ("md", "# Exercises"),
+        ("md", exercises.SOLUTIONS_ONLY + "\nThis is the solution notebook."),
+        ("md", ":::{exercise}\n:label: ex-a\n\n*Compute a.*\n:::"),
+        ("md", ":::{solution-start} ex-a\n:::"),
+        ("code", "### BEGIN SOLUTION\na = 41 + 1\n### END SOLUTION\na"),
+        ("code", "# Check\nassert a == 6 * 7, 'no'"),
+        ("md", ":::{solution-end}\n:::"),
+        ("md", "[open](https://x/blob/main/solutions/01_x.ipynb)"),
+    )
+
+
+def test_exercise_notebook_drops_solutions_and_site_markers():
+    nb = fixture_solution()
+    nb.cells[4].outputs = [nbformat.v4.new_output("execute_result", {})]
+    nb.cells[4].execution_count = 3
+    made = exercises.make_exercise_notebook(nb, "fixture")
+    text = nbformat.writes(made)
+    assert "41 + 1" not in text
+    assert "solution-start" not in text and "solution-end" not in text
+    assert "solution notebook" not in text
+    assert ":label:" not in text
+    assert "/exercises/01_x.ipynb" in text
+    code = [c for c in made.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    # The original is untouched.
+    assert "41 + 1" in nbformat.writes(nb)
+
+
+def test_out_of_sync_detects_hand_edits_missing_and_orphans(tmp_path):
+    write(fixture_solution(), tmp_path / "solutions" / "01_x.ipynb")
+    assert exercises.out_of_sync(tmp_path) == [
+        "exercises/01_x.ipynb is missing"
+    ]
+    exercises.generate(tmp_path)
+    assert exercises.out_of_sync(tmp_path) == []
+    target = tmp_path / "exercises" / "01_x.ipynb"
+    target.write_text(target.read_text().replace("Compute", "Guess"))
+    assert "differs" in exercises.out_of_sync(tmp_path)[0]
+    write(fixture_solution(), tmp_path / "exercises" / "02_y.ipynb")
+    assert any("no solution" in p for p in exercises.out_of_sync(tmp_path))
+
+
+def test_defined_names_covers_assignments_functions_and_magics():
+    source = (
+        "%matplotlib inline\nx, (y, z) = 1, (2, 3)\n_hidden = 4\n"
+        "def f():\n    inner = 5\n    return inner\nw: int = 3\n"
+    )
+    assert exercises.defined_names(source) == ["x", "y", "z", "f", "w"]
+
+
+def test_exercises_in_requires_a_check_cell():
+    nb = notebook(("code", "### BEGIN SOLUTION\na = 1\n### END SOLUTION"),
+                  ("code", "print(a)"))
+    with pytest.raises(exercises.ExerciseFormatError, match="# Check"):
+        exercises.exercises_in(nb)
+
+
+def test_book_exercises_are_in_sync_with_solutions():
+    problems = exercises.out_of_sync(ROOT)
+    assert not problems, (
+        "exercise notebooks are generated: run `python -m cnnbook.exercises`"
+        " and do not edit exercises/ by hand:\n" + "\n".join(problems)
+    )
+
+
+def test_every_chapter_has_exercises_and_solutions():
+    chapters = {p.name for p in (ROOT / "notebooks").glob("*.ipynb")}
+    solutions = {p.name for p in (ROOT / "solutions").glob("*.ipynb")}
+    assert chapters == solutions
+    for name in solutions:
+        nb = nbformat.read(ROOT / "solutions" / name, as_version=4)
+        assert len(exercises.exercises_in(nb)) >= 5, f"{name}: < 5 exercises"

@@ -1,0 +1,49 @@
+"""A helper shown in a chapter and the package's copy are the same code."""
+
+import ast
+import inspect
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import cnnbook.ops
+from cnnbook.nbtools import without_magics
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOWN = {name for name, _ in inspect.getmembers(cnnbook.ops, inspect.isfunction)}
+
+
+def functions_in(path):
+    """Top-level functions a notebook defines: name -> source."""
+    nb = nbformat.read(path, as_version=4)
+    found = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        source = without_magics(cell.source)
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.FunctionDef):
+                found[node.name] = ast.get_source_segment(source, node)
+    return found
+
+
+CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_notebook_copies_match_the_package(path):
+    for name, source in functions_in(path).items():
+        if name in SHOWN:
+            package = inspect.getsource(getattr(cnnbook.ops, name)).strip()
+            assert source.strip() == package, (
+                f"{path.name} defines {name} differently from cnnbook.ops;"
+                " change both together"
+            )
+
+
+def test_every_ops_helper_is_taught_somewhere():
+    taught = set()
+    for path in CHAPTERS:
+        taught |= set(functions_in(path)) & SHOWN
+    assert taught == SHOWN, f"never shown in a chapter: {SHOWN - taught}"
