@@ -305,6 +305,30 @@ def write_badges(root: Path = ROOT) -> list[Path]:
     return changed
 
 
+# TensorFlow's C++ start-up banner (written before logging is configured,
+# so TF_CPP_MIN_LOG_LEVEL cannot silence it): noise in committed outputs.
+_TF_BANNER = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\).*"
+    r"|[IW]\d{4} [\d:.]+\s+\d+ \w+\.cc:\d+\] .*)\n?",
+    re.M,
+)
+
+
+def drop_tf_banner(nb) -> None:
+    """Remove TensorFlow's start-up log lines from stderr outputs."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.outputs:
+            if output.output_type == "stream" and output.name == "stderr":
+                output.text = _TF_BANNER.sub("", output.text)
+                if not output.text.strip():
+                    continue
+            kept.append(output)
+        cell.outputs = kept
+
+
 def run_full(path: Path, timeout: int = 3600) -> float:
     """Execute a notebook in full mode in place; returns seconds taken."""
     from nbclient import NotebookClient
@@ -321,6 +345,7 @@ def run_full(path: Path, timeout: int = 3600) -> float:
     ).execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+    drop_tf_banner(nb)
     nbformat.write(nb, path)
     return time.perf_counter() - start
 

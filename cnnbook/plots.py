@@ -37,7 +37,7 @@ def show_images(
     titles=None,
     *,
     ncols: int | None = None,
-    cmap: str | None = None,
+    cmap=None,
     size: float = 1.6,
     vmin=None,
     vmax=None,
@@ -45,13 +45,15 @@ def show_images(
 ):
     """Show images in a grid sized from rows x columns; returns the figure.
 
-    Single-channel images are drawn in gray unless ``cmap`` says otherwise
-    (pass ``cmap="viridis"`` for activation maps).
+    Single-channel images are drawn in gray unless ``cmap`` says otherwise:
+    pass ``cmap="viridis"`` for activation maps, or a list with one
+    colormap per image to mix inputs and maps in one figure.
     """
     import matplotlib.pyplot as plt
 
     images = [np.asarray(image) for image in images]
     count = len(images)
+    cmaps = list(cmap) if isinstance(cmap, (list, tuple)) else [cmap] * count
     ncols = ncols or min(count, 6)
     nrows = math.ceil(count / ncols)
     fig, axes = plt.subplots(
@@ -67,7 +69,7 @@ def show_images(
         gray = image.ndim == 2
         ax.imshow(
             image,
-            cmap=cmap or ("gray" if gray else None),
+            cmap=cmaps[position] or ("gray" if gray else None),
             vmin=vmin,
             vmax=vmax,
         )

@@ -79,8 +79,8 @@ def test_claims_rule_catches_an_edited_number(tmp_path):
 
 def test_stated_numbers_skips_code_years_and_references():
     text = (
-        "In 1998 LeNet-5 (see Chapter 13) used `Conv2D(32, 3)` and "
-        "```\n1234\n``` [a](http://x/500) 3{,}073 weights, 45%, 0.5."
+        "In 1998 LeNet-5 (see Chapter 13) used `Conv2D(32, 3)` and\n"
+        "```\n1234\n```\n[a](http://x/500) 3{,}073 weights, 45%, 0.5."
     )
     assert nbtools.stated_numbers(text) == ["3073", "45%", "0.5"]
 
