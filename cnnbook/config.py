@@ -16,6 +16,7 @@ mode.
 
 from __future__ import annotations
 
+import datetime
 import os
 import platform
 import random
@@ -129,7 +130,7 @@ def setup_notebook(seed: int = DEFAULT_SEED, *, plots: bool = True) -> RunMode:
         f"Python {platform.python_version()}, {accelerator}"
     )
     print(f"Data: {data.describe_sources()}")
-    print(f"Seed: {seed}")
+    print(f"Seed: {seed}, run on {datetime.date.today().isoformat()}")
     if accelerator == "CPU only" and mode.full:
         print(
             "Note: no GPU found. Full mode trains on the CPU; in Colab choose "
