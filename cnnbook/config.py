@@ -124,16 +124,18 @@ def setup_notebook(seed: int = DEFAULT_SEED, *, plots: bool = True) -> RunMode:
 
         set_plot_defaults()
     accelerator = describe_accelerator()
-    print(f"Run mode: {mode} (set {MODE_VARIABLE}=fast or full to change)")
+    print(f"Run mode: {mode} ({MODE_VARIABLE}=fast or full changes it)")
     print(
         f"Keras {keras.__version__}, backend {keras.backend.backend()}, "
         f"Python {platform.python_version()}, {accelerator}"
     )
-    print(f"Data: {data.describe_sources()}")
+    print("Data, in this order:")
+    for number, source in enumerate(data.describe_sources().split(", then ")):
+        print(f"  {number + 1}. {source}")
     print(f"Seed: {seed}, run on {datetime.date.today().isoformat()}")
     if accelerator == "CPU only" and mode.full:
         print(
-            "Note: no GPU found. Full mode trains on the CPU; in Colab choose "
-            "Runtime > Change runtime type > GPU."
+            "Note: no GPU found, so full mode trains on the CPU.\n"
+            "In Colab, choose Runtime > Change runtime type > GPU."
         )
     return mode

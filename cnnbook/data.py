@@ -38,6 +38,7 @@ import re
 import shutil
 import struct
 import tarfile
+import textwrap
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -316,7 +317,7 @@ SOURCES: dict[str, DataSource] = {}
 def _report(source: DataSource) -> DataSource:
     """Record ``source`` in :data:`SOURCES` and print its line."""
     SOURCES[source.name] = source
-    print(source.describe())
+    print(textwrap.fill(source.describe(), width=79, subsequent_indent="  "))
     return source
 
 

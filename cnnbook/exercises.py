@@ -96,9 +96,20 @@ def exercise_path_for(solution_path: Path) -> Path:
     return solution_path.parent.parent / "exercises" / solution_path.name
 
 
+def exercise_title(title: str) -> str:
+    """``# Chapter 1 solutions: x`` -> ``# Chapter 1 exercises: x``."""
+    title = re.sub(r"\bsolutions\b", "exercises", title, count=1)
+    return re.sub(r"\bSolutions\b", "Exercises", title, count=1)
+
+
 def make_exercise_notebook(solution_nb, name: str = "notebook"):
     """Return the exercise version of a solution notebook (a new object)."""
     nb = copy.deepcopy(solution_nb)
+    if nb.cells and nb.cells[0].cell_type == "markdown":
+        first, _, rest = _as_text(nb.cells[0].source).partition("\n")
+        nb.cells[0].source = exercise_title(first) + (
+            "\n" + rest if rest else ""
+        )
     cells = []
     number = 0
     for cell in nb.cells:
@@ -232,7 +243,7 @@ def defined_names(source: str) -> list[str]:
 
 # Code run in the kernel to perturb an answer. It must change every kind of
 # value an exercise may define, so a check that ignores the answer fails.
-PERTURB_SOURCE = r'''
+PERTURB_SOURCE = r"""
 def _cnnbook_perturb(value):
     import functools
     import numbers
@@ -270,7 +281,7 @@ def _cnnbook_perturb(value):
     if value is None:
         return 0
     raise TypeError(f"cannot perturb a {type(value).__name__}")
-'''
+"""
 
 
 def verify_checks(path: Path, timeout: int = 600):
@@ -335,8 +346,10 @@ def verify_checks(path: Path, timeout: int = 600):
             if run(solution):
                 problems.append(f"{label}: the solution cell fails")
                 break
-            perturb = PERTURB_SOURCE + "\n" + "\n".join(
-                f"{n} = _cnnbook_perturb({n})" for n in names
+            perturb = (
+                PERTURB_SOURCE
+                + "\n"
+                + "\n".join(f"{n} = _cnnbook_perturb({n})" for n in names)
             )
             if run(perturb):
                 problems.append(f"{label}: its answer cannot be perturbed")

@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BOOK_FOLDERS = ("notebooks", "solutions", "exercises")
 
 BADGE_MARK = "colab-badge"
+# The Colab install cell is plumbing: the site hides it (myst-nb tag).
+COLAB_TAG = "remove-cell"
 
 COLAB_INSTALL = f"""\
 # @title Colab: install the helper package {{ display-mode: "form" }}
@@ -61,6 +63,19 @@ def book_notebooks(root: Path = ROOT) -> list[Path]:
     ]
 
 
+def set_colab_cell(nb) -> bool:
+    """Make the Colab install cell current and tagged; True if changed."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "google.colab" in _text(cell):
+            tags = cell.metadata.setdefault("tags", [])
+            changed = _text(cell) != COLAB_INSTALL or COLAB_TAG not in tags
+            cell.source = COLAB_INSTALL
+            if COLAB_TAG not in tags:
+                tags.append(COLAB_TAG)
+            return changed
+    return False
+
+
 def set_badge(nb, relative_path: str) -> bool:
     """Put the badge in the cell after the title; True if nb changed."""
     badge = badge_markdown(relative_path)
@@ -85,10 +100,23 @@ def badge_problems(path: Path, root: Path = ROOT) -> list[str]:
             f"{relative}: no Colab badge for this path; run "
             "`python -m cnnbook.nbtools badges`"
         )
-    if not any(
-        c.cell_type == "code" and "google.colab" in _text(c) for c in nb.cells
-    ):
+    install = [
+        c
+        for c in nb.cells
+        if c.cell_type == "code" and "google.colab" in _text(c)
+    ]
+    if not install:
         problems.append(f"{relative}: no Colab install cell")
+    elif _text(install[0]) != COLAB_INSTALL:
+        problems.append(
+            f"{relative}: the Colab install cell differs from "
+            "cnnbook.nbtools.COLAB_INSTALL; run "
+            "`python -m cnnbook.nbtools badges`"
+        )
+    elif COLAB_TAG not in install[0].metadata.get("tags", []):
+        problems.append(
+            f"{relative}: the Colab cell lacks the {COLAB_TAG} tag"
+        )
     return problems
 
 
@@ -295,11 +323,12 @@ def unasserted_claims(path: Path) -> list[str]:
 
 
 def write_badges(root: Path = ROOT) -> list[Path]:
+    """Write each notebook's badge and refresh its Colab install cell."""
     changed = []
     for path in book_notebooks(root):
         nb = nbformat.read(path, as_version=4)
         relative = path.relative_to(root).as_posix()
-        if set_badge(nb, relative):
+        if set_colab_cell(nb) | set_badge(nb, relative):
             nbformat.write(nb, path)
             changed.append(path)
     return changed

@@ -55,7 +55,7 @@ def test_strip_rejects_broken_markers(source, message):
 
 def fixture_solution():
     return notebook(
-        ("md", "# Exercises"),
+        ("md", "# Chapter 1 solutions: x\nSolutions follow."),
         ("md", exercises.SOLUTIONS_ONLY + "\nThis is the solution notebook."),
         ("md", ":::{exercise}\n:label: ex-a\n\n*Compute a.*\n:::"),
         ("md", ":::{solution-start} ex-a\n:::"),
@@ -77,6 +77,9 @@ def test_exercise_notebook_drops_solutions_and_site_markers():
     assert "solution notebook" not in text
     assert ":label:" not in text
     assert "/exercises/01_x.ipynb" in text
+    assert (
+        made.cells[0].source == "# Chapter 1 exercises: x\nSolutions follow."
+    )
     code = [c for c in made.cells if c.cell_type == "code"]
     assert all(c.outputs == [] and c.execution_count is None for c in code)
     # The original is untouched.
@@ -106,8 +109,10 @@ def test_defined_names_covers_assignments_functions_and_magics():
 
 
 def test_exercises_in_requires_a_check_cell():
-    nb = notebook(("code", "### BEGIN SOLUTION\na = 1\n### END SOLUTION"),
-                  ("code", "print(a)"))
+    nb = notebook(
+        ("code", "### BEGIN SOLUTION\na = 1\n### END SOLUTION"),
+        ("code", "print(a)"),
+    )
     with pytest.raises(exercises.ExerciseFormatError, match="# Check"):
         exercises.exercises_in(nb)
 

@@ -60,9 +60,15 @@ def test_seed_repeats_keras_and_numpy():
     from cnnbook.config import set_seed
 
     set_seed(7)
-    first = np.random.rand(), keras.ops.convert_to_numpy(keras.random.normal((2,))).tolist()
+    first = (
+        np.random.rand(),
+        keras.ops.convert_to_numpy(keras.random.normal((2,))).tolist(),
+    )
     set_seed(7)
-    second = np.random.rand(), keras.ops.convert_to_numpy(keras.random.normal((2,))).tolist()
+    second = (
+        np.random.rand(),
+        keras.ops.convert_to_numpy(keras.random.normal((2,))).tolist(),
+    )
     assert first == second
 
 
