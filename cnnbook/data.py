@@ -314,10 +314,21 @@ class DataSource:
 SOURCES: dict[str, DataSource] = {}
 
 
+def _wrap(text: str) -> str:
+    """Wrap a report to 79 columns, never splitting a path or a word."""
+    return textwrap.fill(
+        text,
+        width=79,
+        subsequent_indent="  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
 def _report(source: DataSource) -> DataSource:
     """Record ``source`` in :data:`SOURCES` and print its line."""
     SOURCES[source.name] = source
-    print(textwrap.fill(source.describe(), width=79, subsequent_indent="  "))
+    print(_wrap(source.describe()))
     return source
 
 
