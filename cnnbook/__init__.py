@@ -15,8 +15,21 @@ The package is deliberately small. Each module serves one job:
 - :mod:`cnnbook.nbtools`: notebook housekeeping (badges, committed outputs).
 """
 
-from cnnbook.config import RunMode, run_mode, by_mode, setup_notebook
+from cnnbook.config import (
+    RunMode,
+    by_mode,
+    record_result,
+    run_mode,
+    setup_notebook,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["RunMode", "run_mode", "by_mode", "setup_notebook", "__version__"]
+__all__ = [
+    "RunMode",
+    "by_mode",
+    "record_result",
+    "run_mode",
+    "setup_notebook",
+    "__version__",
+]

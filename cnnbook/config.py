@@ -139,3 +139,22 @@ def setup_notebook(seed: int = DEFAULT_SEED, *, plots: bool = True) -> RunMode:
             "In Colab, choose Runtime > Change runtime type > GPU."
         )
     return mode
+
+
+RESULT_MARK = "[result]"
+
+
+def record_result(description: str, value: str, data: str) -> None:
+    """Print one headline result of a chapter.
+
+    ``python -m cnnbook.nbtools results`` collects these lines from the
+    committed full-mode outputs, with the run's device and date, into the
+    book's results page (``book/results.md``), so the page is computed, not
+    typed. Example: ``record_result("MNIST ConvNet, test accuracy",
+    f"{accuracy:.2%}", "10,000 training images (offline mirror)")``.
+    """
+    for text in (description, value, data):
+        if "|" in text or "\n" in text:
+            raise ValueError("results may not contain '|' or newlines")
+    print(f"{RESULT_MARK} {description} | {value} | {data}")
+

@@ -290,6 +290,13 @@ class DataSource:
     note: str | None = None
     built_from: str | None = None
 
+    @property
+    def provenance(self) -> str:
+        """Where the data really came from, e.g. "the offline mirror"
+        (for a cache hit, what the cache was built from)."""
+        origin = self.built_from if self.origin == "cache" else self.origin
+        return _ORIGINS.get(origin, str(origin))
+
     def describe(self) -> str:
         """The one-line report the loaders print."""
         title, unit = _TITLES.get(self.name, (self.name, "samples"))

@@ -319,6 +319,87 @@ def unasserted_claims(path: Path) -> list[str]:
     return problems
 
 
+# --- The results page ---------------------------------------------------
+
+RESULTS_PAGE = "book/results.md"
+_RUN_LINE = re.compile(r"Keras (\S+), backend (\w+), Python \S+, (.+)")
+_DATE_LINE = re.compile(r"run on (\d{4}-\d\d-\d\d)")
+RESULTS_HEADER = """\
+# Results
+
+The headline numbers of every chapter, as its committed full-mode run
+measured them: on what data, with which Keras backend and hardware, and when.
+This page is generated from the notebooks' outputs by
+`python -m cnnbook.nbtools results`, and a test fails if it is out of date;
+nothing here is typed by hand. Re-running a chapter on other hardware gives
+slightly different numbers: each chapter asserts honest lower bounds, not
+these exact values.
+
+"""
+
+
+def _stream_text(nb) -> list[str]:
+    lines = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                lines.extend(output.get("text", "").split("\n"))
+    return lines
+
+
+def collect_results(root: Path = ROOT) -> list[dict]:
+    """The ``[result]`` lines of every chapter's committed outputs."""
+    from cnnbook.config import RESULT_MARK
+
+    rows = []
+    for path in sorted((Path(root) / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        lines = _stream_text(nb)
+        run = next(filter(None, map(_RUN_LINE.search, lines)), None)
+        date = next(filter(None, map(_DATE_LINE.search, lines)), None)
+        for line in lines:
+            if not line.startswith(RESULT_MARK):
+                continue
+            description, value, data = (
+                part.strip() for part in line[len(RESULT_MARK) :].split("|")
+            )
+            rows.append(
+                {
+                    "chapter": path.stem,
+                    "result": description,
+                    "value": value,
+                    "data": data,
+                    "mode": recorded_mode(nb) or "?",
+                    "run": (
+                        f"Keras {run.group(1)}, {run.group(2)}, "
+                        f"{run.group(3)}"
+                        if run
+                        else "?"
+                    ),
+                    "date": date.group(1) if date else "?",
+                }
+            )
+    return rows
+
+
+def results_markdown(root: Path = ROOT) -> str:
+    """The text of the results page."""
+    rows = collect_results(root)
+    lines = [
+        "| chapter | result | value | data | mode | run on | date |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        link = f"[{row['chapter']}](../notebooks/{row['chapter']}.ipynb)"
+        lines.append(
+            f"| {link} | {row['result']} | {row['value']} | {row['data']} "
+            f"| {row['mode']} | {row['run']} | {row['date']} |"
+        )
+    return RESULTS_HEADER + "\n".join(lines) + "\n"
+
+
 # --- Command line ---------------------------------------------------------
 
 
@@ -383,12 +464,16 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("badges", help="write each notebook's Colab badge")
+    sub.add_parser("results", help=f"write {RESULTS_PAGE} from the outputs")
     run = sub.add_parser("run-full", help="execute notebooks in full mode")
     run.add_argument("paths", nargs="+", type=Path)
     args = parser.parse_args(argv)
     if args.command == "badges":
         for path in write_badges():
             print(f"badge written: {path.relative_to(ROOT)}")
+    elif args.command == "results":
+        (ROOT / RESULTS_PAGE).write_text(results_markdown(), encoding="utf-8")
+        print(f"wrote {RESULTS_PAGE}")
     else:
         for path in args.paths:
             if not path.exists():

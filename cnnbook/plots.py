@@ -79,3 +79,75 @@ def show_images(
         fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
+
+
+def plot_history(history, metrics=("loss", "accuracy"), title=None):
+    """Training curves from ``model.fit``: one panel per metric.
+
+    Each panel shows the training and, when present, the validation curve
+    of one metric (Keras 3 names them ``accuracy`` and ``val_accuracy``),
+    with the metric's name on the y axis and epochs counted from 1.
+    Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    logs = getattr(history, "history", history)
+    missing = [m for m in metrics if m not in logs]
+    if missing:
+        raise KeyError(f"no {missing} in the history; it has {sorted(logs)}")
+    fig, axes = plt.subplots(
+        1,
+        len(metrics),
+        figsize=(FIGSIZE[0] * len(metrics), FIGSIZE[1]),
+        squeeze=False,
+    )
+    for ax, metric in zip(axes[0], metrics):
+        epochs = np.arange(1, len(logs[metric]) + 1)
+        ax.plot(epochs, logs[metric], "o-", label="training", markersize=3)
+        if f"val_{metric}" in logs:
+            ax.plot(
+                epochs,
+                logs[f"val_{metric}"],
+                "s--",
+                label="validation",
+                markersize=3,
+            )
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(y_true, y_pred, class_names):
+    """A confusion matrix with counts; rows are true classes."""
+    import matplotlib.pyplot as plt
+
+    n = len(class_names)
+    y_true = np.asarray(y_true).reshape(-1)
+    y_pred = np.asarray(y_pred).reshape(-1)
+    matrix = np.zeros((n, n), dtype=int)
+    np.add.at(matrix, (y_true, y_pred), 1)
+    size = max(3.0, 0.45 * n)
+    fig, ax = plt.subplots(figsize=(size, size))
+    ax.imshow(matrix, cmap="cividis")
+    for (i, j), count in np.ndenumerate(matrix):
+        if count:
+            color = "black" if count > matrix.max() / 2 else "white"
+            ax.text(
+                j,
+                i,
+                str(count),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color=color,
+            )
+    ax.set_xticks(range(n), class_names, rotation=90)
+    ax.set_yticks(range(n), class_names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    fig.tight_layout()
+    return fig, matrix

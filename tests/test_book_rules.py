@@ -132,3 +132,42 @@ def test_badge_rule_and_writer(tmp_path):
     assert nbtools.badge_problems(path, tmp_path) == []
     text = path.read_text()
     assert "notebooks/01_x.ipynb" in text
+
+
+def test_results_page_is_generated_from_committed_outputs():
+    page = ROOT / nbtools.RESULTS_PAGE
+    assert page.exists(), "run `python -m cnnbook.nbtools results`"
+    assert page.read_text() == nbtools.results_markdown(ROOT), (
+        f"{nbtools.RESULTS_PAGE} is out of date: run "
+        "`python -m cnnbook.nbtools results`"
+    )
+    assert len(nbtools.collect_results(ROOT)) >= len(CHAPTERS)
+
+
+def test_results_are_collected_with_their_run(tmp_path):
+    nb = notebook(("code", "x"), ("code", "y"))
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output(
+            "stream",
+            name="stdout",
+            text="Run mode: full\nKeras 3.15.1, backend jax, Python 3.12.3,"
+            " NVIDIA H100\nSeed: 42, run on 2026-11-23\n",
+        )
+    ]
+    nb.cells[1].outputs = [
+        nbformat.v4.new_output(
+            "stream", name="stdout", text="[result] acc | 99.1% | MNIST\n"
+        )
+    ]
+    write(nb, tmp_path / "notebooks" / "05_x.ipynb")
+    assert nbtools.collect_results(tmp_path) == [
+        {
+            "chapter": "05_x",
+            "result": "acc",
+            "value": "99.1%",
+            "data": "MNIST",
+            "mode": "full",
+            "run": "Keras 3.15.1, jax, NVIDIA H100",
+            "date": "2026-11-23",
+        }
+    ]
