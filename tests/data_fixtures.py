@@ -20,18 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-CLASSES = (
-    "airplane",
-    "automobile",
-    "bird",
-    "cat",
-    "deer",
-    "dog",
-    "frog",
-    "horse",
-    "ship",
-    "truck",
-)
+from cnnbook.data import CIFAR10_CLASSES as CLASSES
 
 #: A distinct colour per CIFAR-10 class, so tests can check the labels.
 COLOURS = np.array(
