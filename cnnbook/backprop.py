@@ -1,0 +1,148 @@
+"""Forward and backward passes of ConvNet layers in NumPy (Chapter 4).
+
+Each public function here is derived in Chapter 4 and shown there line for
+line (``tests/test_helpers_in_sync.py`` keeps the two copies identical).
+``correlate2d`` and ``correlate2d_backward`` work on one-channel 2-D
+arrays; the other layers use the Keras layout: an input is ``(H, W, D)``
+or a batch ``(N, H, W, D)``, and kernels are ``(F, F, D, K)``. Every
+``*_backward`` function takes what its forward pass saw and the gradient of
+the loss with respect to its output, and returns the gradient with respect
+to its input (and, for a convolution, to its kernels).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def correlate2d(x, w):
+    """'Valid' cross-correlation of one-channel 2-D arrays, as Conv2D does."""
+    out_h, out_w = x.shape[0] - w.shape[0] + 1, x.shape[1] - w.shape[1] + 1
+    out = np.zeros((out_h, out_w))
+    for j in range(out_h):
+        for k in range(out_w):
+            out[j, k] = np.sum(x[j : j + w.shape[0], k : k + w.shape[1]] * w)
+    return out
+
+
+def correlate2d_backward(x, w, grad_out):
+    """Gradients of ``correlate2d(x, w)``: (grad_x, grad_w).
+
+    grad_x slides the flipped filter over the gradient map padded with
+    F - 1 zeros; grad_w slides the gradient map over the input.
+    """
+    f_h, f_w = w.shape
+    padded = np.pad(grad_out, ((f_h - 1, f_h - 1), (f_w - 1, f_w - 1)))
+    grad_x = correlate2d(padded, w[::-1, ::-1])
+    grad_w = correlate2d(x, grad_out)
+    return grad_x, grad_w
+
+
+def conv_forward(x, kernels):
+    """Stride-1 'valid' convolution of (..., H, W, D) with (F, F, D, K).
+
+    Chapter 4 writes it as a sum over the F x F taps of the filter: tap
+    (l, m) multiplies the input shifted by (l, m), at every output position
+    at once, by its (D, K) weight matrix.
+    """
+    f = kernels.shape[0]
+    out_h, out_w = x.shape[-3] - f + 1, x.shape[-2] - f + 1
+    out = 0.0
+    for l in range(f):
+        for m in range(f):
+            window = x[..., l : l + out_h, m : m + out_w, :]
+            out = out + window @ kernels[l, m]
+    return out
+
+
+def conv_backward(x, kernels, grad_out):
+    """Gradients of ``conv_forward(x, kernels)``: (grad_x, grad_kernels).
+
+    grad_x is a convolution of the zero-padded gradient map with the
+    flipped kernels (input and output channels swapped); the gradient of
+    tap (l, m) sums, over every position it was used at, the input it saw
+    times the gradient there.
+    """
+    f = kernels.shape[0]
+    out_h, out_w = grad_out.shape[-3], grad_out.shape[-2]
+    flipped = kernels[::-1, ::-1].transpose(0, 1, 3, 2)
+    pad = [(0, 0)] * (grad_out.ndim - 3) + [(f - 1, f - 1)] * 2 + [(0, 0)]
+    grad_x = conv_forward(np.pad(grad_out, pad), flipped)
+    grad_kernels = np.zeros(kernels.shape)
+    for l in range(f):
+        for m in range(f):
+            window = x[..., l : l + out_h, m : m + out_w, :]
+            depth, n_filters = kernels.shape[2:]
+            grad_kernels[l, m] = (
+                window.reshape(-1, depth).T @ grad_out.reshape(-1, n_filters)
+            )
+    return grad_x, grad_kernels
+
+
+def maxpool_forward(x, size=2):
+    """Max pooling of (..., H, W, D) over size x size windows, stride size.
+
+    Returns the pooled maps and the *switches*: for every output, the index
+    (row * size + column) of the maximum inside its window.
+    """
+    out_h, out_w = x.shape[-3] // size, x.shape[-2] // size
+    candidates = np.stack(
+        [
+            x[..., r : out_h * size : size, c : out_w * size : size, :]
+            for r in range(size)
+            for c in range(size)
+        ]
+    )
+    return candidates.max(axis=0), candidates.argmax(axis=0)
+
+
+def maxpool_backward(x_shape, switches, grad_out, size=2):
+    """Route each output gradient to the input its switch recorded."""
+    grad_x = np.zeros(x_shape)
+    out_h, out_w = grad_out.shape[-3], grad_out.shape[-2]
+    for index in range(size * size):
+        r, c = divmod(index, size)
+        grad_x[..., r : out_h * size : size, c : out_w * size : size, :] = (
+            np.where(switches == index, grad_out, 0.0)
+        )
+    return grad_x
+
+
+def relu_forward(x):
+    """max(x, 0), element by element."""
+    return np.maximum(x, 0.0)
+
+
+def relu_backward(x, grad_out):
+    """Backprop: pass the gradient where the forward input was positive."""
+    return grad_out * (x > 0)
+
+
+def relu_backward_deconvnet(x, grad_out):
+    """DeconvNet: pass the signal where *it* is positive (x is ignored)."""
+    return grad_out * (grad_out > 0)
+
+
+def relu_backward_guided(x, grad_out):
+    """Guided backprop: pass it only where both x and the signal are > 0."""
+    return grad_out * (x > 0) * (grad_out > 0)
+
+
+def numerical_gradient(loss, x, eps=1e-6):
+    """Central differences: d loss / d x[i] ~ (L(x+eps) - L(x-eps)) / 2eps."""
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        saved = x[index]
+        x[index] = saved + eps
+        above = loss(x)
+        x[index] = saved - eps
+        below = loss(x)
+        x[index] = saved
+        grad[index] = (above - below) / (2 * eps)
+    return grad
+
+
+def relative_error(a, b):
+    """|a - b| / (|a| + |b|) with Euclidean norms; 0 when both are 0."""
+    scale = np.linalg.norm(a) + np.linalg.norm(b)
+    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)

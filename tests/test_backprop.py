@@ -1,0 +1,302 @@
+"""The NumPy layers of Chapter 4 against numerical gradients and TensorFlow.
+
+Every backward function is checked twice over random shapes: against
+central differences (relative error below 1e-6 in float64) and against
+``tf.GradientTape`` on the matching TensorFlow op.
+"""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from cnnbook import backprop as bp
+from cnnbook.ops import conv2d
+
+EXAMPLES = settings(max_examples=50, deadline=None)
+TOLERANCE = 1e-6
+
+seeds = st.integers(0, 2**16)
+batch_shapes = st.sampled_from([(), (1,), (2,)])
+
+
+def tape_gradients(function, *arrays):
+    """Gradients of function(*tensors) with respect to each array."""
+    tensors = [tf.constant(a, dtype=tf.float64) for a in arrays]
+    with tf.GradientTape() as tape:
+        tape.watch(tensors)
+        loss = function(*tensors)
+    return [g.numpy() for g in tape.gradient(loss, tensors)]
+
+
+def as_batch(x):
+    """TensorFlow's ops want a batch axis."""
+    return x if x.ndim == 4 else x[None]
+
+
+# --- Convolution ----------------------------------------------------------
+
+conv_cases = st.fixed_dictionaries(
+    {
+        "batch": batch_shapes,
+        "height": st.integers(3, 7),
+        "width": st.integers(3, 7),
+        "depth": st.integers(1, 3),
+        "f": st.integers(1, 3),
+        "filters": st.integers(1, 3),
+        "seed": seeds,
+    }
+)
+
+
+def conv_problem(case):
+    rng = np.random.default_rng(case["seed"])
+    x = rng.normal(size=(*case["batch"], case["height"], case["width"],
+                         case["depth"]))
+    kernels = rng.normal(
+        size=(case["f"], case["f"], case["depth"], case["filters"])
+    )
+    out_shape = bp.conv_forward(x, kernels).shape
+    return x, kernels, rng.normal(size=out_shape)
+
+
+@EXAMPLES
+@given(case=conv_cases)
+def test_conv_forward_matches_the_chapter_1_loop(case):
+    x, kernels, _ = conv_problem(case)
+    single = x.reshape(-1, *x.shape[-3:])[0]
+    np.testing.assert_allclose(
+        bp.conv_forward(single, kernels), conv2d(single, kernels), atol=1e-12
+    )
+
+
+@EXAMPLES
+@given(case=conv_cases)
+def test_conv_backward_matches_numerical_gradients(case):
+    x, kernels, grad_out = conv_problem(case)
+    grad_x, grad_kernels = bp.conv_backward(x, kernels, grad_out)
+    numeric_x = bp.numerical_gradient(
+        lambda v: np.sum(bp.conv_forward(v, kernels) * grad_out), x.copy()
+    )
+    numeric_k = bp.numerical_gradient(
+        lambda v: np.sum(bp.conv_forward(x, v) * grad_out), kernels.copy()
+    )
+    assert grad_x.shape == x.shape
+    assert grad_kernels.shape == kernels.shape
+    assert bp.relative_error(grad_x, numeric_x) < TOLERANCE
+    assert bp.relative_error(grad_kernels, numeric_k) < TOLERANCE
+
+
+@EXAMPLES
+@given(case=conv_cases)
+def test_conv_backward_matches_tensorflow(case):
+    x, kernels, grad_out = conv_problem(case)
+    grad_x, grad_kernels = bp.conv_backward(x, kernels, grad_out)
+    tf_x, tf_k = tape_gradients(
+        lambda a, w: tf.reduce_sum(
+            tf.nn.conv2d(as_batch(a), w, 1, "VALID")
+            * as_batch(grad_out)
+        ),
+        x,
+        kernels,
+    )
+    assert bp.relative_error(grad_x, tf_x) < 1e-12
+    assert bp.relative_error(grad_kernels, tf_k) < 1e-12
+
+
+@EXAMPLES
+@given(
+    height=st.integers(2, 7),
+    width=st.integers(2, 7),
+    f_h=st.integers(1, 3),
+    f_w=st.integers(1, 3),
+    seed=seeds,
+)
+def test_one_channel_correlation_and_its_backward(height, width, f_h, f_w,
+                                                  seed):
+    assume(f_h <= height and f_w <= width)
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(height, width))
+    w = rng.normal(size=(f_h, f_w))
+    out = bp.correlate2d(x, w)
+    grad_out = rng.normal(size=out.shape)
+    expected = tf.nn.conv2d(x[None, :, :, None], w[:, :, None, None], 1,
+                            "VALID").numpy()[0, :, :, 0]
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+    grad_x, grad_w = bp.correlate2d_backward(x, w, grad_out)
+    numeric_x = bp.numerical_gradient(
+        lambda v: np.sum(bp.correlate2d(v, w) * grad_out), x.copy()
+    )
+    numeric_w = bp.numerical_gradient(
+        lambda v: np.sum(bp.correlate2d(x, v) * grad_out), w.copy()
+    )
+    assert bp.relative_error(grad_x, numeric_x) < TOLERANCE
+    assert bp.relative_error(grad_w, numeric_w) < TOLERANCE
+    tf_x, tf_w = tape_gradients(
+        lambda a, k: tf.reduce_sum(
+            tf.nn.conv2d(a[None, :, :, None], k[:, :, None, None], 1,
+                         "VALID")[0, :, :, 0] * grad_out
+        ),
+        x,
+        w,
+    )
+    assert bp.relative_error(grad_x, tf_x) < 1e-12
+    assert bp.relative_error(grad_w, tf_w) < 1e-12
+
+
+def test_single_channel_1d_example_uses_the_flipped_filter():
+    """A 1 x 5 input and a 1 x 3 filter: dL/dz = flipped w over padded d."""
+    z = np.array([1.0, 2.0, 0.0, -1.0, 3.0]).reshape(1, 5, 1)
+    w = np.array([1.0, -1.0, 2.0]).reshape(1, 3, 1, 1)
+    delta = np.array([-1.0, -1.0, 2.0])
+    w_2d = np.zeros((3, 3, 1, 1))
+    w_2d[1] = w[0]  # the 1-D filter as the middle row of a 3 x 3 one
+    z_2d = np.pad(z, ((1, 1), (0, 0), (0, 0)))
+    grad_x, grad_w = bp.conv_backward(z_2d, w_2d, delta.reshape(1, 3, 1))
+    expected = np.convolve(delta, w.ravel(), mode="full")
+    np.testing.assert_allclose(grad_x[1, :, 0], expected)
+    np.testing.assert_allclose(
+        grad_w[1, :, 0, 0], np.correlate(z.ravel(), delta, mode="valid")
+    )
+
+
+# --- Max pooling ------------------------------------------------------------
+
+pool_cases = st.fixed_dictionaries(
+    {
+        "batch": batch_shapes,
+        "height": st.integers(2, 9),
+        "width": st.integers(2, 9),
+        "depth": st.integers(1, 3),
+        "size": st.integers(2, 3),
+        "seed": seeds,
+    }
+).filter(lambda c: min(c["height"], c["width"]) >= c["size"])
+
+
+def pool_problem(case):
+    rng = np.random.default_rng(case["seed"])
+    x = rng.normal(size=(*case["batch"], case["height"], case["width"],
+                         case["depth"]))
+    out, switches = bp.maxpool_forward(x, case["size"])
+    return x, out, switches, rng.normal(size=out.shape)
+
+
+@EXAMPLES
+@given(case=pool_cases)
+def test_maxpool_matches_numerical_gradients(case):
+    x, out, switches, grad_out = pool_problem(case)
+    size = case["size"]
+    grad_x = bp.maxpool_backward(x.shape, switches, grad_out, size)
+    numeric = bp.numerical_gradient(
+        lambda v: np.sum(bp.maxpool_forward(v, size)[0] * grad_out),
+        x.copy(),
+    )
+    assert bp.relative_error(grad_x, numeric) < TOLERANCE
+    # exactly one input per window receives that window's gradient
+    assert np.count_nonzero(grad_x) == np.count_nonzero(grad_out)
+
+
+@EXAMPLES
+@given(case=pool_cases)
+def test_maxpool_matches_tensorflow(case):
+    x, out, switches, grad_out = pool_problem(case)
+    size = case["size"]
+    batch = tf.constant(as_batch(x), dtype=tf.float64)
+    expected = tf.nn.max_pool2d(batch, size, size, "VALID").numpy()
+    np.testing.assert_array_equal(as_batch(out), expected)
+    (tf_x,) = tape_gradients(
+        lambda a: tf.reduce_sum(
+            tf.nn.max_pool2d(as_batch(a), size, size, "VALID")
+            * as_batch(grad_out)
+        ),
+        x,
+    )
+    grad_x = bp.maxpool_backward(x.shape, switches, grad_out, size)
+    np.testing.assert_allclose(grad_x, tf_x, atol=1e-12)
+
+
+def test_maxpool_switches_name_the_maximum():
+    x = np.array([[1, 5], [7, 2.0]]).reshape(2, 2, 1)
+    out, switches = bp.maxpool_forward(x)
+    assert out.item() == 7 and switches.item() == 2  # row 1, column 0
+    grad = bp.maxpool_backward(x.shape, switches, np.full((1, 1, 1), 3.0))
+    np.testing.assert_array_equal(grad[..., 0], [[0, 0], [3, 0]])
+
+
+# --- ReLU -------------------------------------------------------------------
+
+relu_cases = st.fixed_dictionaries(
+    {
+        "shape": st.lists(st.integers(1, 6), min_size=1, max_size=4),
+        "seed": seeds,
+    }
+)
+
+
+def relu_problem(case):
+    rng = np.random.default_rng(case["seed"])
+    x = rng.normal(size=case["shape"])
+    return x, rng.normal(size=case["shape"])
+
+
+@EXAMPLES
+@given(case=relu_cases)
+def test_relu_matches_numerical_gradients_and_tensorflow(case):
+    x, grad_out = relu_problem(case)
+    grad_x = bp.relu_backward(x, grad_out)
+    numeric = bp.numerical_gradient(
+        lambda v: np.sum(bp.relu_forward(v) * grad_out), x.copy()
+    )
+    (tf_x,) = tape_gradients(
+        lambda a: tf.reduce_sum(tf.nn.relu(a) * grad_out), x
+    )
+    assert bp.relative_error(grad_x, numeric) < TOLERANCE
+    np.testing.assert_array_equal(grad_x, tf_x)
+
+
+@tf.custom_gradient
+def guided_relu(x):
+    def grad(upstream):
+        return upstream * tf.cast(x > 0, x.dtype) * tf.cast(
+            upstream > 0, x.dtype
+        )
+
+    return tf.nn.relu(x), grad
+
+
+@EXAMPLES
+@given(case=relu_cases)
+def test_the_three_relu_rules(case):
+    x, signal = relu_problem(case)
+    plain = bp.relu_backward(x, signal)
+    deconv = bp.relu_backward_deconvnet(x, signal)
+    guided = bp.relu_backward_guided(x, signal)
+    np.testing.assert_array_equal(deconv, np.maximum(signal, 0))
+    np.testing.assert_array_equal(guided, np.maximum(plain, 0))
+    np.testing.assert_array_equal(guided, np.where(x > 0, deconv, 0))
+    (tf_guided,) = tape_gradients(
+        lambda a: tf.reduce_sum(guided_relu(a) * signal), x
+    )
+    np.testing.assert_array_equal(guided, tf_guided)
+
+
+# --- Helpers ----------------------------------------------------------------
+
+
+def test_numerical_gradient_of_a_known_function():
+    x = np.linspace(-1, 1, 12).reshape(3, 4)
+    numeric = bp.numerical_gradient(lambda v: np.sum(np.sin(v) * v), x)
+    exact = np.cos(x) * x + np.sin(x)
+    assert bp.relative_error(numeric, exact) < 1e-9
+    np.testing.assert_array_equal(x, np.linspace(-1, 1, 12).reshape(3, 4))
+
+
+@pytest.mark.parametrize(
+    "a, b, expected",
+    [(np.zeros(3), np.zeros(3), 0.0), (np.ones(2), -np.ones(2), 1.0),
+     (np.array([3.0, 4.0]), np.array([3.0, 4.0]), 0.0)],
+)
+def test_relative_error(a, b, expected):
+    assert bp.relative_error(a, b) == pytest.approx(expected)
