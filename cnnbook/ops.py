@@ -33,3 +33,47 @@ def conv2d(x, kernels, bias=None, stride=1, padding=0):
     if bias is not None:
         out += bias
     return out
+
+
+def pool2d(x, reduce, size=2, stride=None):
+    """Pool an (H, W, D) input: ``reduce`` each size x size window per channel.
+
+    Chapter 2 derives it: output (j, k, p) is ``reduce`` over the window
+    x[jS : jS + F, kS : kS + F, p]. The stride S defaults to the window
+    size F (windows side by side, no overlap); windows that would stick
+    out of the input are dropped, as with Keras's ``padding="valid"``.
+    """
+    stride = size if stride is None else stride
+    out_h = (x.shape[0] - size) // stride + 1
+    out_w = (x.shape[1] - size) // stride + 1
+    out = np.zeros((out_h, out_w, x.shape[2]))
+    for j in range(out_h):
+        for k in range(out_w):
+            top, left = j * stride, k * stride
+            window = x[top : top + size, left : left + size]
+            out[j, k] = reduce(window, axis=(0, 1))
+    return out
+
+
+def max_pool2d(x, size=2, stride=None):
+    """Max pooling of an (H, W, D) input, as MaxPooling2D does (Chapter 2)."""
+    return pool2d(x, np.max, size, stride)
+
+
+def avg_pool2d(x, size=2, stride=None):
+    """Average pooling of an (H, W, D) input, as AveragePooling2D does
+    (Chapter 2)."""
+    return pool2d(x, np.mean, size, stride)
+
+
+def maxout(x, k):
+    """Max over groups of k consecutive channels of an (H, W, D) input.
+
+    Chapter 2 derives it (pooling along the channels, as in maxout units):
+    output channel g is the maximum of input channels gk, ..., gk + k - 1,
+    so the depth shrinks from D to D / k and no parameter is added.
+    """
+    height, width, depth = x.shape
+    if depth % k:
+        raise ValueError(f"depth {depth} is not a multiple of k={k}")
+    return x.reshape(height, width, depth // k, k).max(axis=-1)

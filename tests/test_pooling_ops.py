@@ -1,0 +1,84 @@
+"""The NumPy pooling operations of Chapter 2 against Keras's layers."""
+
+import keras
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnnbook.ops import avg_pool2d, max_pool2d, maxout, pool2d
+
+
+@st.composite
+def pooling_cases(draw):
+    """A random input and a window size and stride that fit it."""
+    height = draw(st.integers(1, 12))
+    width = draw(st.integers(1, 12))
+    depth = draw(st.integers(1, 4))
+    size = draw(st.integers(1, min(height, width, 4)))
+    stride = draw(st.one_of(st.none(), st.integers(1, 4)))
+    seed = draw(st.integers(0, 2**16))
+    x = np.random.default_rng(seed).normal(size=(height, width, depth))
+    return x.astype("float32"), size, stride
+
+
+def keras_pool(layer_class, x, size, stride):
+    layer = layer_class(pool_size=size, strides=stride)
+    return keras.ops.convert_to_numpy(layer(x[None]))[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=pooling_cases())
+def test_max_pool2d_matches_keras(case):
+    x, size, stride = case
+    expected = keras_pool(keras.layers.MaxPooling2D, x, size, stride)
+    got = max_pool2d(x, size, stride)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=pooling_cases())
+def test_avg_pool2d_matches_keras(case):
+    x, size, stride = case
+    expected = keras_pool(keras.layers.AveragePooling2D, x, size, stride)
+    got = avg_pool2d(x, size, stride)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_the_worked_example_of_the_slides():
+    x = np.array(
+        [[12, 20, 30, 0], [8, 12, 2, 0], [34, 70, 37, 4], [112, 100, 25, 12]],
+        dtype=float,
+    )[:, :, None]
+    assert max_pool2d(x)[:, :, 0].tolist() == [[20, 30], [112, 37]]
+    assert avg_pool2d(x)[:, :, 0].tolist() == [[13, 8], [79, 19.5]]
+
+
+def test_default_stride_is_the_window_size():
+    x = np.arange(36.0).reshape(6, 6, 1)
+    assert max_pool2d(x, 3).shape == (2, 2, 1)
+    assert max_pool2d(x, 3, 1).shape == (4, 4, 1)
+    assert np.array_equal(pool2d(x, np.min, 2)[..., 0], x[::2, ::2, 0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    groups=st.integers(1, 5),
+    k=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_maxout_is_a_max_over_consecutive_channels(groups, k, seed):
+    x = np.random.default_rng(seed).normal(size=(3, 4, groups * k))
+    out = maxout(x, k)
+    assert out.shape == (3, 4, groups)
+    for g in range(groups):
+        np.testing.assert_array_equal(
+            out[:, :, g], np.max(x[:, :, g * k : (g + 1) * k], axis=2)
+        )
+
+
+def test_maxout_rejects_a_depth_that_k_does_not_divide():
+    with pytest.raises(ValueError, match="multiple"):
+        maxout(np.zeros((2, 2, 6)), 4)
