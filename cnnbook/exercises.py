@@ -105,6 +105,9 @@ def exercise_title(title: str) -> str:
 def make_exercise_notebook(solution_nb, name: str = "notebook"):
     """Return the exercise version of a solution notebook (a new object)."""
     nb = copy.deepcopy(solution_nb)
+    # Where the solutions last ran (Python version...) is not the
+    # exercise's business: keep the generated file independent of it.
+    nb.metadata["language_info"] = {"name": "python"}
     if nb.cells and nb.cells[0].cell_type == "markdown":
         first, _, rest = _as_text(nb.cells[0].source).partition("\n")
         nb.cells[0].source = exercise_title(first) + (
