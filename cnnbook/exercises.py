@@ -10,9 +10,10 @@ answer sits between nbgrader-style markers::
 :func:`make_exercise_notebook` replaces every such region, keeping its
 indentation, with ``# YOUR CODE HERE`` and ``raise NotImplementedError``,
 drops the site-only ``solution-start``/``solution-end`` markdown cells and
-markdown cells that begin with ``<!-- solutions only -->``, removes the
-exercises' ``:label:`` lines (labels must be unique in the site), clears
-outputs and points the Colab badge at the exercise notebook. The same
+markdown cells that begin with ``<!-- solutions only -->``, writes each
+``{exercise}`` directive out as a plain prompt numbered like the site's
+solutions ("Exercise 2.3"), clears outputs and points the Colab badge at the
+exercise notebook. The same
 markers work with nbgrader, for instructors who grade with it.
 
 Run ``python -m cnnbook.exercises`` to regenerate ``exercises/`` and
@@ -39,7 +40,12 @@ CHECK_PREFIX = "# Check"
 STUB_COMMENT = "# YOUR CODE HERE"
 SOLUTIONS_ONLY = "<!-- solutions only -->"
 _SITE_ONLY = re.compile(r"^\s*:::+\s*\{solution-(start|end)\}", re.M)
-_LABEL = re.compile(r"^:label:.*\n", re.M)
+_EXERCISE = re.compile(
+    r"^:::+\s*\{exercise\}[ \t]*(?P<title>[^\n]*)\n"
+    r"(?P<options>(?::[\w-]+:[^\n]*\n)*)"
+    r"(?P<body>.*?)\n?^:::+\s*$",
+    re.M | re.S,
+)
 
 
 class ExerciseFormatError(ValueError):
@@ -102,6 +108,35 @@ def exercise_title(title: str) -> str:
     return re.sub(r"\bSolutions\b", "Exercises", title, count=1)
 
 
+def chapter_number(name: str) -> int:
+    """``"02_pooling"`` -> 2: the number a notebook's name starts with."""
+    match = re.match(r"(\d+)_", name)
+    if not match:
+        raise ExerciseFormatError(f"{name}: names start with NN_")
+    return int(match.group(1))
+
+
+def number_exercises(source: str, chapter: int, start: int) -> tuple:
+    """Turn ``{exercise}`` directives into plain numbered prompts.
+
+    The site numbers the solutions' exercises 2.1, 2.2, ...; the exercise
+    notebook is plain markdown (it reads the same in Jupyter, Colab and the
+    site) with the same numbers written out. Returns (text, next number).
+    """
+    number = start
+
+    def plain(match):
+        nonlocal number
+        title = match.group("title").strip()
+        heading = f"**Exercise {chapter}.{number}**"
+        if title:
+            heading += f" ({title})"
+        number += 1
+        return f"{heading}\n\n{match.group('body').strip()}"
+
+    return _EXERCISE.sub(plain, source), number
+
+
 def make_exercise_notebook(solution_nb, name: str = "notebook"):
     """Return the exercise version of a solution notebook (a new object)."""
     nb = copy.deepcopy(solution_nb)
@@ -115,13 +150,14 @@ def make_exercise_notebook(solution_nb, name: str = "notebook"):
         )
     cells = []
     number = 0
+    prompt = 1
+    chapter = chapter_number(name)
     for cell in nb.cells:
         source = _as_text(cell.source)
         if cell.cell_type == "markdown":
             if _SITE_ONLY.search(source) or source.startswith(SOLUTIONS_ONLY):
                 continue
-            # Labels stay unique in the site: only solutions carry them.
-            source = _LABEL.sub("", source)
+            source, prompt = number_exercises(source, chapter, prompt)
             source = source.replace("/solutions/", "/exercises/")
         if cell.cell_type == "code":
             if has_solution(source):

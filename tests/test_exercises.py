@@ -70,12 +70,14 @@ def test_exercise_notebook_drops_solutions_and_site_markers():
     nb = fixture_solution()
     nb.cells[4].outputs = [nbformat.v4.new_output("execute_result", {})]
     nb.cells[4].execution_count = 3
-    made = exercises.make_exercise_notebook(nb, "fixture")
+    made = exercises.make_exercise_notebook(nb, "01_x")
     text = nbformat.writes(made)
     assert "41 + 1" not in text
     assert "solution-start" not in text and "solution-end" not in text
     assert "solution notebook" not in text
-    assert ":label:" not in text
+    assert ":label:" not in text and "{exercise}" not in text
+    prompts = [c.source for c in made.cells if "Exercise 1.1" in c.source]
+    assert prompts == ["**Exercise 1.1**\n\n*Compute a.*"]
     assert "/exercises/01_x.ipynb" in text
     assert (
         made.cells[0].source == "# Chapter 1 exercises: x\nSolutions follow."

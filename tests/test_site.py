@@ -1,0 +1,48 @@
+"""The site's configuration covers the whole book, in order."""
+
+from pathlib import Path
+
+import yaml
+
+from cnnbook import nbtools
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def toc_parts():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return {part["caption"]: part for part in toc["parts"]}
+
+
+def test_every_notebook_is_in_the_toc_in_order():
+    parts = toc_parts()
+    for caption, folder in [
+        ("Chapters", "notebooks"),
+        ("Exercises", "exercises"),
+        ("Solutions", "solutions"),
+    ]:
+        listed = [entry["file"] for entry in parts[caption]["chapters"]]
+        on_disk = [
+            f"{folder}/{path.stem}"
+            for path in sorted((ROOT / folder).glob("*.ipynb"))
+        ]
+        assert listed == on_disk, f"_toc.yml's {caption} part is out of date"
+
+
+def test_solutions_are_numbered_by_chapter():
+    # Exercise N.k in the site's solutions must be exercise N.k of the
+    # generated notebooks: the solutions part is numbered from 1, in order.
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert toc_parts()["Solutions"].get("numbered") is True
+    assert config["html"]["use_multitoc_numbering"] is False
+    listed = [e["file"] for e in toc_parts()["Solutions"]["chapters"]]
+    numbers = [int(Path(name).name.split("_")[0]) for name in listed]
+    assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_site_and_badges_point_at_the_same_repository():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    url = config["repository"]["url"]
+    assert url == f"https://github.com/{nbtools.REPOSITORY}"
+    assert config["repository"]["branch"] == nbtools.BRANCH
+    assert config["execute"]["execute_notebooks"] == "off"
