@@ -739,22 +739,30 @@ def _read_mnist_npz(path: Path):
     return x, y.astype(np.uint8)
 
 
+def _built(mirror, folder, files, note, splits):
+    """The (arrays, info) pair every mirror builder returns, from the
+    ``(x_train, y_train, x_test, y_test)`` it decoded."""
+    x_train, y_train, x_test, y_test = splits
+    arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test)
+    arrays.update(y_test=y_test)
+    info = dict(
+        location=str(mirror / folder),
+        note=note,
+        n_train=len(x_train),
+        n_test=len(x_test),
+        source_files=_source_files(mirror, files),
+    )
+    return arrays, info
+
+
 def _build_mnist(mirror: Path):
     paths = _mirror_files(mirror, _MNIST_FILES)
     x_train, y_train = _read_mnist_npz(paths[_MNIST_FILES[0]])
     x_test = read_idx(paths[_MNIST_FILES[1]], 3)
     y_test = read_idx(paths[_MNIST_FILES[2]], 1)
     _check_pair(x_test, y_test, paths[_MNIST_FILES[1]], (28, 28))
-    arrays = dict(x_train=x_train, y_train=y_train)
-    arrays.update(x_test=x_test, y_test=y_test)
-    info = dict(
-        location=str(mirror / "mnist"),
-        note=_MNIST_NOTE,
-        n_train=len(x_train),
-        n_test=len(x_test),
-        source_files=_source_files(mirror, _MNIST_FILES),
-    )
-    return arrays, info
+    splits = (x_train, y_train, x_test, y_test)
+    return _built(mirror, "mnist", _MNIST_FILES, _MNIST_NOTE, splits)
 
 
 def _build_fashion(mirror: Path):
@@ -765,16 +773,8 @@ def _build_fashion(mirror: Path):
     )
     _check_pair(x_train, y_train, paths[_FASHION_FILES[0]], (28, 28))
     _check_pair(x_test, y_test, paths[_FASHION_FILES[2]], (28, 28))
-    arrays = dict(x_train=x_train, y_train=y_train)
-    arrays.update(x_test=x_test, y_test=y_test)
-    info = dict(
-        location=str(mirror / "fashion-mnist"),
-        note=None,
-        n_train=len(x_train),
-        n_test=len(x_test),
-        source_files=_source_files(mirror, _FASHION_FILES),
-    )
-    return arrays, info
+    splits = (x_train, y_train, x_test, y_test)
+    return _built(mirror, "fashion-mnist", _FASHION_FILES, None, splits)
 
 
 def _split(arrays: dict):
@@ -897,16 +897,8 @@ def _build_cifar10(mirror: Path):
     paths = _mirror_files(mirror, _CIFAR_FILES)
     x_train, y_train = _decode_cifar_zip(paths[_CIFAR_FILES[0]], "train", 0)
     x_test, y_test = _decode_cifar_zip(paths[_CIFAR_FILES[1]], "test", 1)
-    arrays = dict(x_train=x_train, y_train=y_train)
-    arrays.update(x_test=x_test, y_test=y_test)
-    info = dict(
-        location=str(mirror / "cifar10"),
-        note=_CIFAR_NOTE,
-        n_train=len(x_train),
-        n_test=len(x_test),
-        source_files=_source_files(mirror, _CIFAR_FILES),
-    )
-    return arrays, info
+    splits = (x_train, y_train, x_test, y_test)
+    return _built(mirror, "cifar10", _CIFAR_FILES, _CIFAR_NOTE, splits)
 
 
 def load_cifar10():
