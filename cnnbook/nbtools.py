@@ -164,12 +164,42 @@ def committed_output_problems(path: Path, mode: str = "full") -> list[str]:
             text = output.get("text", "")
             if output.get("name") == "stderr" and "Traceback" in text:
                 problems.append(f"{name}: cell {index} shows a traceback")
+    problems += missing_figures(nb, name)
     found = recorded_mode(nb)
     if found != mode:
         problems.append(
             f"{name}: its outputs record run mode {found!r}, expected "
             f"{mode!r}: run `python -m cnnbook.nbtools run-full {name}`"
         )
+    return problems
+
+
+_DRAWS = re.compile(
+    r"^(fig\b[^=]*=|plt\.(subplots|figure|imshow|plot)\(|"
+    r"plots\.(show_images|plot_history|plot_confusion_matrix)\()",
+    re.M,
+)
+
+
+def missing_figures(nb, name: str) -> list[str]:
+    """Cells that draw a figure at top level but kept no image output.
+
+    Catches a run whose figures went nowhere (a non-inline matplotlib
+    backend, for instance), which would leave the site without them.
+    """
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not _DRAWS.search(_text(cell)):
+            continue
+        if not any(
+            key.startswith("image/")
+            for output in cell.outputs
+            for key in output.get("data", {})
+        ):
+            problems.append(
+                f"{name}: cell {index} draws a figure but has no image "
+                "output: run it with the inline backend (unset MPLBACKEND)"
+            )
     return problems
 
 

@@ -171,3 +171,22 @@ def test_results_are_collected_with_their_run(tmp_path):
             "date": "2026-11-23",
         }
     ]
+
+
+def test_committed_output_rule_catches_a_lost_figure(tmp_path):
+    nb = notebook(
+        ("code", "print('Run mode: full')"),
+        ("code", "fig = plots.show_images(images)"),
+    )
+    nb.cells[0].execution_count = 1
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="Run mode: full")
+    ]
+    nb.cells[1].execution_count = 2
+    path = write(nb, tmp_path / "f.ipynb")
+    assert "no image output" in nbtools.committed_output_problems(path)[0]
+    nb.cells[1].outputs = [
+        nbformat.v4.new_output("display_data", data={"image/png": "iVBO"})
+    ]
+    write(nb, path)
+    assert nbtools.committed_output_problems(path) == []
