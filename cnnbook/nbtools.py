@@ -233,6 +233,22 @@ def keras2_problems(path: Path) -> list[str]:
     return problems
 
 
+def long_lines(path: Path, limit: int = 79) -> list[str]:
+    """Code lines longer than ``limit`` (the Colab install line excepted)."""
+    nb = nbformat.read(path, as_version=4)
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or _text(cell) == COLAB_INSTALL:
+            continue
+        for line in _text(cell).split("\n"):
+            if len(line) > limit:
+                problems.append(
+                    f"{Path(path).name}: cell {index} has a line of "
+                    f"{len(line)} characters: {line[:40]}..."
+                )
+    return problems
+
+
 # --- Every stated number is asserted -------------------------------------
 
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(%?)")

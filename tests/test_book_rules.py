@@ -30,6 +30,12 @@ def test_no_keras2_idioms(path):
 
 
 @pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_code_lines_fit_in_79_columns(path):
+    problems = nbtools.long_lines(path)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
 def test_colab_badge_and_install_cell(path):
     problems = nbtools.badge_problems(path, ROOT)
     assert not problems, "\n".join(problems)
