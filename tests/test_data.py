@@ -328,7 +328,8 @@ def test_unknown_dataset_name():
     assert not message.startswith("'")  # not quoted like a plain KeyError
 
 
-def test_online_failure_falls_through_to_the_mirror(mirror, monkeypatch):
+def fail_online(monkeypatch):
+    """Go "online", where every Keras download fails as it does offline."""
     monkeypatch.delenv("CNNBOOK_OFFLINE")
 
     def failing(name, module):
@@ -338,20 +339,16 @@ def test_online_failure_falls_through_to_the_mirror(mirror, monkeypatch):
         return online
 
     monkeypatch.setattr(data, "_keras_online", failing)
+
+
+def test_online_failure_falls_through_to_the_mirror(mirror, monkeypatch):
+    fail_online(monkeypatch)
     data.load_mnist()
     assert data.SOURCES["mnist"].origin == "mirror"
 
 
 def test_online_failure_is_reported(no_mirror, monkeypatch):
-    monkeypatch.delenv("CNNBOOK_OFFLINE")
-
-    def failing(name, module):
-        def online():
-            raise Exception("URL fetch failure on https://example: no DNS")
-
-        return online
-
-    monkeypatch.setattr(data, "_keras_online", failing)
+    fail_online(monkeypatch)
     with pytest.raises(data.DataNotFoundError, match="URL fetch failure"):
         data.load_fashion_mnist()
 

@@ -27,24 +27,22 @@ def keras_pool(layer_class, x, size, stride):
     return keras.ops.convert_to_numpy(layer(x[None]))[0]
 
 
+@pytest.mark.parametrize(
+    "ours, layer_class, atol",
+    [
+        (max_pool2d, keras.layers.MaxPooling2D, 1e-6),
+        (avg_pool2d, keras.layers.AveragePooling2D, 1e-5),
+    ],
+    ids=["max", "average"],
+)
 @settings(max_examples=60, deadline=None)
 @given(case=pooling_cases())
-def test_max_pool2d_matches_keras(case):
+def test_pooling_matches_keras(ours, layer_class, atol, case):
     x, size, stride = case
-    expected = keras_pool(keras.layers.MaxPooling2D, x, size, stride)
-    got = max_pool2d(x, size, stride)
+    expected = keras_pool(layer_class, x, size, stride)
+    got = ours(x, size, stride)
     assert got.shape == expected.shape
-    np.testing.assert_allclose(got, expected, atol=1e-6)
-
-
-@settings(max_examples=60, deadline=None)
-@given(case=pooling_cases())
-def test_avg_pool2d_matches_keras(case):
-    x, size, stride = case
-    expected = keras_pool(keras.layers.AveragePooling2D, x, size, stride)
-    got = avg_pool2d(x, size, stride)
-    assert got.shape == expected.shape
-    np.testing.assert_allclose(got, expected, atol=1e-5)
+    np.testing.assert_allclose(got, expected, atol=atol)
 
 
 def test_the_worked_example_of_the_slides():
