@@ -1,22 +1,34 @@
 """Helpers for *Deep Convolutional Neural Networks: an executable textbook*.
 
-The package is deliberately small. Each module serves one job:
+What a reader imports to learn, one module (or subpackage) per job. Each
+module's docstring names the chapter that teaches it; a helper a chapter
+derives is shown there in full and imported from here afterwards.
 
-- :mod:`cnnbook.config`: the run mode (``fast`` or ``full``), seeds and the
-  Setup cell every notebook starts with;
-- :mod:`cnnbook.data`: dataset loaders (local cache, online loader, offline
-  mirror, then a clear error);
-- :mod:`cnnbook.plots`: figure defaults and the few plotting routines that
-  more than one chapter uses;
-- :mod:`cnnbook.ops`: NumPy reference implementations that a chapter derives
-  in full and later chapters import (convolution, pooling);
-- :mod:`cnnbook.sizing`: output sizes, parameter and multiply counts and
-  per-layer tables (Chapter 3);
-- :mod:`cnnbook.backprop`: forward and backward passes in NumPy
-  (Chapter 4);
-- :mod:`cnnbook.exercises`: turns solution notebooks into exercise
-  notebooks and checks that every self-check rejects wrong answers;
-- :mod:`cnnbook.nbtools`: notebook housekeeping (badges, committed outputs).
+========================  ==================================================
+``cnnbook.config``        run modes (fast/full), seeds, the Setup printout,
+                          ``record_result`` (every chapter)
+``cnnbook.data``          datasets: cache, online loader, offline mirror,
+                          clear errors (every chapter; a module per family)
+``cnnbook.plots``         figure defaults and shared plotting routines
+``cnnbook.ops``           NumPy convolution and pooling (chapters 1-2)
+``cnnbook.sizing``        output sizes, parameter and multiply counts
+                          (chapter 3; transposed convolutions, chapter 12)
+``cnnbook.backprop``      forward and backward passes in NumPy (chapter 4)
+``cnnbook.training``      experiments: best-epoch training, several seeds,
+                          ablation tables (chapters 5-6 and later)
+``cnnbook.architectures`` model builders from the papers' tables
+                          (chapters 7-9)
+``cnnbook.pretrained``    an ImageNet-trained MobileNet, online or offline
+                          (chapter 11)
+``cnnbook.explain``       gradients, saliency, Grad-CAM and friends
+                          (chapter 13)
+``cnnbook.devices``       devices and honest timing (chapter 14)
+========================  ==================================================
+
+Not for readers: :mod:`cnnbook.authoring`, the machinery that builds and
+checks the book (exercise generation, badges, book rules, the results
+page). A new chapter's helper goes in the reader's module for its job, or
+in a new module listed above; never in ``authoring``.
 """
 
 from cnnbook.config import (

@@ -147,7 +147,7 @@ RESULT_MARK = "[result]"
 def record_result(description: str, value: str, data: str) -> None:
     """Print one headline result of a chapter.
 
-    ``python -m cnnbook.nbtools results`` collects these lines from the
+    ``python -m cnnbook.authoring results`` collects these lines from the
     committed full-mode outputs, with the run's device and date, into the
     book's results page (``book/results.md``), so the page is computed, not
     typed. Example: ``record_result("MNIST ConvNet, test accuracy",

@@ -5,10 +5,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cnnbook import exercises
+from cnnbook.authoring import exercises
 from tests.helpers import notebook, write
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_strip_replaces_region_and_keeps_indentation():
@@ -119,18 +119,23 @@ def test_exercises_in_requires_a_check_cell():
         exercises.exercises_in(nb)
 
 
-def test_book_exercises_are_in_sync_with_solutions():
-    problems = exercises.out_of_sync(ROOT)
-    assert not problems, (
-        "exercise notebooks are generated: run `python -m cnnbook.exercises`"
-        " and do not edit exercises/ by hand:\n" + "\n".join(problems)
+def test_harness_accepts_a_good_check_and_catches_weak_ones(tmp_path):
+    nb = notebook(
+        ("code", "import numpy as np"),
+        ("code", "### BEGIN SOLUTION\na = 6 * 7\n### END SOLUTION"),
+        ("code", "# Check\nassert a == 42"),
+        ("code", "### BEGIN SOLUTION\nb = np.ones(3)\n### END SOLUTION"),
+        ("code", "# Check\nprint('looks fine')"),  # cannot fail
+        (
+            "code",
+            "def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n"
+            "    ### END SOLUTION",
+        ),
+        ("code", "# Check\nassert f(1) == 2"),
     )
-
-
-def test_every_chapter_has_exercises_and_solutions():
-    chapters = {p.name for p in (ROOT / "notebooks").glob("*.ipynb")}
-    solutions = {p.name for p in (ROOT / "solutions").glob("*.ipynb")}
-    assert chapters == solutions
-    for name in solutions:
-        nb = nbformat.read(ROOT / "solutions" / name, as_version=4)
-        assert len(exercises.exercises_in(nb)) >= 5, f"{name}: < 5 exercises"
+    path = write(nb, tmp_path / "fixture.ipynb")
+    problems = exercises.verify_checks(path, timeout=120)
+    assert problems == [
+        "fixture.ipynb, exercise 2: the check accepts a blank answer",
+        "fixture.ipynb, exercise 2: the check accepts a wrong answer",
+    ]

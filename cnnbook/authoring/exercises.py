@@ -16,23 +16,21 @@ solutions ("Exercise 2.3"), clears outputs and points the Colab badge at the
 exercise notebook. The same
 markers work with nbgrader, for instructors who grade with it.
 
-Run ``python -m cnnbook.exercises`` to regenerate ``exercises/`` and
-``python -m cnnbook.exercises --check`` to list notebooks that are out of
+Run ``python -m cnnbook.authoring exercises`` to regenerate ``exercises/``
+and ``python -m cnnbook.authoring exercises --check`` to list notebooks out of
 sync (the tests do this).
 """
 
 from __future__ import annotations
 
-import argparse
 import ast
 import copy
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 
-from cnnbook.nbtools import without_magics
+from cnnbook.authoring.notebooks import without_magics
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -398,28 +396,3 @@ def verify_checks(path: Path, timeout: int = 600):
             if run(check):
                 problems.append(f"{label}: the check rejects the solution")
     return problems
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="only report exercise notebooks that are out of sync",
-    )
-    parser.add_argument(
-        "--root", default=Path(__file__).resolve().parent.parent, type=Path
-    )
-    args = parser.parse_args(argv)
-    if args.check:
-        problems = out_of_sync(args.root)
-        for problem in problems:
-            print(problem)
-        return 1 if problems else 0
-    for path in generate(args.root):
-        print(f"wrote {path.relative_to(args.root)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import yaml
 
-from cnnbook import nbtools
+from cnnbook.authoring import badges
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def toc_parts():
@@ -43,6 +43,6 @@ def test_solutions_are_numbered_by_chapter():
 def test_site_and_badges_point_at_the_same_repository():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     url = config["repository"]["url"]
-    assert url == f"https://github.com/{nbtools.REPOSITORY}"
-    assert config["repository"]["branch"] == nbtools.BRANCH
+    assert url == f"https://github.com/{badges.REPOSITORY}"
+    assert config["repository"]["branch"] == badges.BRANCH
     assert config["execute"]["execute_notebooks"] == "off"

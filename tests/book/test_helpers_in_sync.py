@@ -8,9 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cnnbook.nbtools import without_magics
+from cnnbook.authoring.notebooks import without_magics
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Modules whose functions are taught in a chapter, line for line.
 TAUGHT_MODULES = ["cnnbook.ops", "cnnbook.sizing", "cnnbook.backprop"]
 

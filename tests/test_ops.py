@@ -1,6 +1,5 @@
-"""The NumPy reference operations and the run-mode switch."""
+"""The NumPy reference convolution (chapter 1) against Keras."""
 
-import os
 
 import keras
 import numpy as np
@@ -8,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import cnnbook
 from cnnbook.ops import conv2d
 
 
@@ -40,37 +38,3 @@ def test_conv2d_matches_keras(size, depth, f, filters, stride, padding, seed):
 def test_conv2d_rejects_a_filter_of_the_wrong_depth():
     with pytest.raises(ValueError, match="depth"):
         conv2d(np.zeros((5, 5, 3)), np.zeros((3, 3, 2, 1)))
-
-
-def test_run_mode(monkeypatch):
-    monkeypatch.setenv("CNNBOOK_MODE", "fast")
-    assert cnnbook.run_mode().fast
-    assert cnnbook.by_mode(fast=1, full=2) == 1
-    monkeypatch.setenv("CNNBOOK_MODE", "FULL")
-    assert cnnbook.run_mode().full
-    assert cnnbook.by_mode(fast=1, full=2) == 2
-    monkeypatch.delenv("CNNBOOK_MODE")
-    assert str(cnnbook.run_mode()) == "full"
-    monkeypatch.setenv("CNNBOOK_MODE", "quick")
-    with pytest.raises(ValueError, match="fast, full|full, fast"):
-        cnnbook.run_mode()
-
-
-def test_seed_repeats_keras_and_numpy():
-    from cnnbook.config import set_seed
-
-    set_seed(7)
-    first = (
-        np.random.rand(),
-        keras.ops.convert_to_numpy(keras.random.normal((2,))).tolist(),
-    )
-    set_seed(7)
-    second = (
-        np.random.rand(),
-        keras.ops.convert_to_numpy(keras.random.normal((2,))).tolist(),
-    )
-    assert first == second
-
-
-def test_tests_run_in_fast_mode():
-    assert os.environ["CNNBOOK_MODE"] == "fast"

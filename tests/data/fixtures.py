@@ -17,6 +17,8 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import pytest
+
 import numpy as np
 from PIL import Image
 
@@ -184,3 +186,14 @@ def truncate(path: Path, keep: float = 0.5):
     """Cut a file to a fraction of its length."""
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * keep)])
+
+
+# Where the real mirror and the fetch script are
+REPO = Path(__file__).resolve().parents[2]
+REAL_MIRROR = REPO.parent / "shared" / "data"
+FETCH = REPO / "data_scripts" / "fetch_data.py"
+needs_real_mirror = pytest.mark.skipif(
+    not (REAL_MIRROR / "SHA256SUMS").is_file(),
+    reason=f"no offline data mirror at {REAL_MIRROR} (only build machines "
+    f"have it)",
+)
