@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
-# Create (or update) the virtual environment in .venv with everything the
-# book needs: TensorFlow (CPU), Keras, jupyter-book, the test tools and the
-# book's helper package. Safe to run again: it only installs what changed.
+# Create (or update) the virtual environment in .venv with exactly the
+# versions in requirements.lock (TensorFlow for the CPU, Keras, JupyterLab,
+# jupyter-book, the test tools) and the book's helper package. Safe to run
+# again: it installs only when the lock file changed. `--no-install` only
+# makes .venv and the installer (used by scripts/lock.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
+UV_VERSION=0.13.9
+started=$SECONDS
 if [ ! -x .venv/bin/python ]; then
     echo "setup: creating .venv with $($PYTHON --version)"
     "$PYTHON" -m venv .venv
 fi
+if [ ! -x .venv/bin/uv ]; then
+    # uv installs the locked versions in parallel: seconds, not minutes.
+    .venv/bin/python -m pip install -q --disable-pip-version-check \
+        "uv==$UV_VERSION" 2> >(grep -v "is ignored: it is neither" >&2)
+fi
+[ "${1:-}" = "--no-install" ] && exit 0
+
 stamp=.venv/.cnnbook-installed
-if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] \
+if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] \
     || [ pyproject.toml -nt "$stamp" ]; then
-    echo "setup: installing requirements (about a minute)"
-    .venv/bin/python -m pip install -q --disable-pip-version-check \
-        -r requirements.txt 2> >(grep -v "is ignored: it is neither" >&2)
-    .venv/bin/python -m pip install -q --disable-pip-version-check \
-        --no-deps -e . 2> >(grep -v "is ignored: it is neither" >&2)
+    echo "setup: installing requirements.lock"
+    export VIRTUAL_ENV="$PWD/.venv"
+    .venv/bin/uv pip install --quiet -r requirements.lock
+    .venv/bin/uv pip install --quiet --no-deps -e .
     touch "$stamp"
 fi
 
@@ -25,10 +35,12 @@ fi
 if ! command -v dot >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "setup: installing graphviz"
-        (apt-get update -qq && apt-get install -y -qq graphviz) >/dev/null \
+        (apt-get install -y -qq graphviz || (apt-get update -qq \
+            && apt-get install -y -qq graphviz)) >/dev/null 2>&1 \
             || echo "setup: could not install graphviz (plot_model needs it)"
     else
         echo "setup: install Graphviz (e.g. apt install graphviz) for plot_model"
     fi
 fi
-echo "setup: ready ($(.venv/bin/python -c 'import keras; print("keras", keras.__version__)'))"
+echo "setup: ready in $((SECONDS - started)) s ($(.venv/bin/python -c \
+    'import importlib.metadata as m; print("keras", m.version("keras"))'))"
