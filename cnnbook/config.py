@@ -20,6 +20,7 @@ import datetime
 import os
 import platform
 import random
+import re
 from dataclasses import dataclass
 
 MODE_VARIABLE = "CNNBOOK_MODE"
@@ -77,16 +78,23 @@ def set_seed(seed: int = DEFAULT_SEED) -> None:
 
 
 def describe_accelerator() -> str:
-    """Name the accelerator Keras will use, or say there is none."""
+    """Name the hardware Keras will compute on: the GPU(s), or the CPU."""
     import keras
 
     backend = keras.backend.backend()
+    cpu = f"CPU ({os.cpu_count()} cores, {platform.machine()})"
     try:
         if backend == "tensorflow":
             import tensorflow as tf
 
             gpus = tf.config.list_physical_devices("GPU")
-            return f"{len(gpus)} GPU(s)" if gpus else "CPU only"
+            names = [
+                tf.config.experimental.get_device_details(gpu).get(
+                    "device_name", "GPU"
+                )
+                for gpu in gpus
+            ]
+            return ", ".join(names) if names else cpu
         if backend == "jax":
             import jax
 
@@ -94,25 +102,45 @@ def describe_accelerator() -> str:
             kinds = {d.platform for d in devices}
             if kinds & {"gpu", "cuda", "rocm", "tpu"}:
                 return ", ".join(str(d.device_kind) for d in devices)
-            return "CPU only"
+            return cpu
         if backend == "torch":
             import torch
 
             if torch.cuda.is_available():
                 return torch.cuda.get_device_name(0)
-            return "CPU only"
+            return cpu
     except Exception as error:  # pragma: no cover - depends on drivers
         return f"unknown ({error})"
-    return "CPU only"
+    return cpu
+
+
+def backend_version() -> str:
+    """The version of the library behind the Keras backend."""
+    import importlib.metadata
+
+    import keras
+
+    backend = keras.backend.backend()
+    for package in {"tensorflow": ("tensorflow", "tensorflow-cpu")}.get(
+        backend, (backend,)
+    ):
+        try:
+            return importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return "?"
 
 
 def setup_notebook(seed: int = DEFAULT_SEED, *, plots: bool = True) -> RunMode:
     """The one call every notebook's Setup section makes.
 
     It seeds every random generator, sets the figure defaults and prints the
-    run mode, the Keras backend, the accelerator and where data will come
-    from: the first output of every chapter says how it was produced.
+    run mode, the Keras backend and its version, the hardware and where
+    data will come from: the first output of every chapter says how it was
+    produced.
     """
+    import sys
+
     import keras
 
     from cnnbook import data
@@ -126,35 +154,50 @@ def setup_notebook(seed: int = DEFAULT_SEED, *, plots: bool = True) -> RunMode:
     accelerator = describe_accelerator()
     print(f"Run mode: {mode} ({MODE_VARIABLE}=fast or full changes it)")
     print(
-        f"Keras {keras.__version__}, backend {keras.backend.backend()}, "
-        f"Python {platform.python_version()}, {accelerator}"
+        f"Keras {keras.__version__}, backend {keras.backend.backend()} "
+        f"{backend_version()}, Python {platform.python_version()}, "
+        f"{accelerator}"
     )
     print("Data, in this order:")
     for number, source in enumerate(data.describe_sources().split(", then ")):
         print(f"  {number + 1}. {source}")
     print(f"Seed: {seed}, run on {datetime.date.today().isoformat()}")
-    if accelerator == "CPU only" and mode.full:
+    if "google.colab" in sys.modules and accelerator.startswith("CPU"):
         print(
-            "Note: no GPU found, so full mode trains on the CPU.\n"
-            "In Colab, choose Runtime > Change runtime type > GPU."
+            "Tip: Runtime > Change runtime type > GPU makes the chapters "
+            "that train networks much faster."
         )
     return mode
 
 
-RESULT_MARK = "[result]"
+RESULT_PREFIX = "Result: "
+_RESULT_LINE = re.compile(
+    r"^Result: (?P<description>.+?) = (?P<value>.+?) \(data: (?P<data>.*)\)$"
+)
 
 
 def record_result(description: str, value: str, data: str) -> None:
-    """Print one headline result of a chapter.
+    """Print one headline result of a chapter, as a sentence a reader can
+    read and the results page can collect.
 
+    Prints ``Result: <description> = <value> (data: <data>)``.
     ``python -m cnnbook.authoring results`` collects these lines from the
-    committed full-mode outputs, with the run's device and date, into the
+    committed outputs, with the run's backend, hardware and date, into the
     book's results page (``book/results.md``), so the page is computed, not
     typed. Example: ``record_result("MNIST ConvNet, test accuracy",
     f"{accuracy:.2%}", "10,000 training images (offline mirror)")``.
     """
-    for text in (description, value, data):
-        if "|" in text or "\n" in text:
-            raise ValueError("results may not contain '|' or newlines")
-    print(f"{RESULT_MARK} {description} | {value} | {data}")
+    for name, text in (("description", description), ("value", value)):
+        if " = " in text or "(data: " in text:
+            raise ValueError(f"the {name} may not contain ' = ' or '(data: '")
+    line = f"{RESULT_PREFIX}{description} = {value} (data: {data})"
+    if "\n" in line or not _RESULT_LINE.match(line):
+        raise ValueError(f"not a one-line result: {line!r}")
+    print(line)
 
+
+def parse_result(line: str) -> dict | None:
+    """The ``description``, ``value`` and ``data`` of a line printed by
+    :func:`record_result` (``None`` for any other line)."""
+    match = _RESULT_LINE.match(line.strip())
+    return match.groupdict() if match else None

@@ -41,3 +41,35 @@ def test_seed_repeats_keras_and_numpy():
 
 def test_tests_run_in_fast_mode():
     assert os.environ["CNNBOOK_MODE"] == "fast"
+
+
+def test_record_result_prints_a_line_the_results_page_parses(capsys):
+    cnnbook.record_result("MNIST, test accuracy", "99.1%", "10k (mirror)")
+    line = capsys.readouterr().out.strip()
+    assert line == "Result: MNIST, test accuracy = 99.1% (data: 10k (mirror))"
+    assert cnnbook.config.parse_result(line) == {
+        "description": "MNIST, test accuracy",
+        "value": "99.1%",
+        "data": "10k (mirror)",
+    }
+    assert cnnbook.config.parse_result("Result: no separator") is None
+
+
+@pytest.mark.parametrize(
+    "description, value", [("a = b", "1"), ("a", "1 (data: x)"), ("a\nb", "1")]
+)
+def test_record_result_refuses_what_it_cannot_print_on_one_line(
+    description, value
+):
+    with pytest.raises(ValueError):
+        cnnbook.record_result(description, value, "data")
+
+
+def test_setup_printout_names_backend_version_and_hardware(capsys):
+    cnnbook.setup_notebook()
+    out = capsys.readouterr().out
+    backend = keras.backend.backend()
+    version = cnnbook.config.backend_version()
+    assert f"backend {backend} {version}," in out
+    assert version != "?"
+    assert "CPU (" in out or "GPU" in out

@@ -17,13 +17,18 @@ from cnnbook.authoring.notebooks import ROOT
 from cnnbook.authoring.rules import recorded_mode
 
 RESULTS_PAGE = "book/results.md"
-_RUN_LINE = re.compile(r"Keras (\S+), backend (\w+), Python \S+, (.+)")
+PENDING_FILE = "book/pending_full_runs.yml"
+_RUN_LINE = re.compile(
+    r"Keras (\S+), backend (\w+)(?: (\S+))?, Python \S+, (.+)"
+)
+_OLD_RESULT = "[result] "  # the format before 2026-12: "[result] d | v | data"
 _DATE_LINE = re.compile(r"run on (\d{4}-\d\d-\d\d)")
 RESULTS_HEADER = """\
 # Results
 
-The headline numbers of every chapter, as its committed full-mode run
-measured them: on what data, with which Keras backend and hardware, and when.
+The headline numbers of every chapter, as its committed run measured them
+(in full mode, except for the chapters listed at the end): on what data,
+with which Keras backend and hardware, and when.
 This page is generated from the notebooks' outputs by
 `python -m cnnbook.authoring results`, and a test fails if it is out of date;
 nothing here is typed by hand. Re-running a chapter on other hardware gives
@@ -31,6 +36,26 @@ slightly different numbers: each chapter asserts honest lower bounds, not
 these exact values.
 
 """
+
+
+def pending_full_runs(root: Path = ROOT) -> dict[str, str]:
+    """Notebooks committed with fast-mode outputs, and why
+    (``book/pending_full_runs.yml``: ``path: reason``)."""
+    import yaml
+
+    path = Path(root) / PENDING_FILE
+    if not path.exists():
+        return {}
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(entries, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip()
+        for k, v in entries.items()
+    ):
+        raise ValueError(
+            f"{PENDING_FILE} must map notebook paths to reasons "
+            "(`notebooks/NN_x.ipynb: why its full mode has not run`)"
+        )
+    return entries
 
 
 def _stream_text(nb) -> list[str]:
@@ -44,10 +69,29 @@ def _stream_text(nb) -> list[str]:
     return lines
 
 
-def collect_results(root: Path = ROOT) -> list[dict]:
-    """The ``[result]`` lines of every chapter's committed outputs."""
-    from cnnbook.config import RESULT_MARK
+def _parse(line: str) -> dict | None:
+    from cnnbook.config import parse_result
 
+    if line.startswith(_OLD_RESULT):
+        description, value, data = (
+            part.strip() for part in line[len(_OLD_RESULT) :].split("|")
+        )
+        return dict(description=description, value=value, data=data)
+    return parse_result(line)
+
+
+def _describe_run(run) -> str:
+    if not run:
+        return "?"
+    keras_version, backend, backend_version, hardware = run.groups()
+    if backend_version:
+        backend = f"{backend} {backend_version}"
+    return f"Keras {keras_version}, {backend}, {hardware}"
+
+
+def collect_results(root: Path = ROOT) -> list[dict]:
+    """The result lines (:func:`cnnbook.record_result`) of every chapter's
+    committed outputs, with the mode, run and date of that run."""
     rows = []
     for path in sorted((Path(root) / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
@@ -55,24 +99,17 @@ def collect_results(root: Path = ROOT) -> list[dict]:
         run = next(filter(None, map(_RUN_LINE.search, lines)), None)
         date = next(filter(None, map(_DATE_LINE.search, lines)), None)
         for line in lines:
-            if not line.startswith(RESULT_MARK):
+            result = _parse(line)
+            if result is None:
                 continue
-            description, value, data = (
-                part.strip() for part in line[len(RESULT_MARK) :].split("|")
-            )
             rows.append(
                 {
                     "chapter": path.stem,
-                    "result": description,
-                    "value": value,
-                    "data": data,
+                    "result": result["description"],
+                    "value": result["value"],
+                    "data": result["data"],
                     "mode": recorded_mode(nb) or "?",
-                    "run": (
-                        f"Keras {run.group(1)}, {run.group(2)}, "
-                        f"{run.group(3)}"
-                        if run
-                        else "?"
-                    ),
+                    "run": _describe_run(run),
                     "date": date.group(1) if date else "?",
                 }
             )
@@ -92,4 +129,19 @@ def results_markdown(root: Path = ROOT) -> str:
             f"| {link} | {row['result']} | {row['value']} | {row['data']} "
             f"| {row['mode']} | {row['run']} | {row['date']} |"
         )
+    pending = pending_full_runs(root)
+    if pending:
+        lines += [
+            "",
+            "## Not yet measured in full mode",
+            "",
+            "These chapters' committed outputs come from a fast-mode run "
+            "(small subsets, few epochs), because their full mode needs "
+            "hardware this project has not had for them yet. Their numbers "
+            "above are fast-mode numbers, not the chapter's real results.",
+            "",
+        ]
+        for notebook, reason in pending.items():
+            name = Path(notebook).stem
+            lines.append(f"- [{name}](../{notebook}): {reason}")
     return RESULTS_HEADER + "\n".join(lines) + "\n"

@@ -160,8 +160,16 @@ def mirror_dir() -> Path | None:
 
 
 def _show(path) -> str:
-    """A path for printing, with the home folder written as ``~``."""
+    """A path as a reader would write it: beside the checkout as
+    ``../shared/data``, in the home folder as ``~/...``."""
     text = str(path)
+    shared = (REPO_ROOT.parent / "shared").resolve()
+    try:
+        inside = Path(path).resolve().relative_to(shared)
+    except (ValueError, OSError):
+        inside = None
+    if inside is not None:
+        return str(Path("..") / "shared" / inside)
     home = str(Path.home())
     if home not in ("", "/") and (text == home or text.startswith(home + "/")):
         return "~" + text[len(home) :]

@@ -1,6 +1,7 @@
 """The results page collects [result] lines with their run."""
 
 import nbformat
+import pytest
 
 from cnnbook.authoring import results
 from tests.helpers import notebook, write
@@ -33,3 +34,32 @@ def test_results_are_collected_with_their_run(tmp_path):
             "date": "2026-11-23",
         }
     ]
+
+
+def test_pending_full_runs_are_listed_on_the_page(tmp_path):
+    nb = notebook(("code", "x"))
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output(
+            "stream",
+            name="stdout",
+            text="Run mode: fast\nKeras 3.15.1, backend tensorflow 2.21.0, "
+            "Python 3.11.7, CPU (2 cores, x86_64)\nSeed: 42, run on "
+            "2026-12-01\nResult: acc = 61.0% (data: CIFAR-10 subset)\n",
+        )
+    ]
+    write(nb, tmp_path / "notebooks" / "08_x.ipynb")
+    pending = tmp_path / results.PENDING_FILE
+    pending.parent.mkdir()
+    pending.write_text("notebooks/08_x.ipynb: needs a GPU\n")
+    rows = results.collect_results(tmp_path)
+    assert rows[0]["mode"] == "fast"
+    assert (
+        rows[0]["run"]
+        == "Keras 3.15.1, tensorflow 2.21.0, CPU (2 cores, x86_64)"
+    )
+    page = results.results_markdown(tmp_path)
+    assert "## Not yet measured in full mode" in page
+    assert "[08_x](../notebooks/08_x.ipynb): needs a GPU" in page
+    pending.write_text("- not a mapping\n")
+    with pytest.raises(ValueError, match="must map notebook paths"):
+        results.pending_full_runs(tmp_path)
