@@ -194,11 +194,13 @@ def stated_numbers(markdown: str) -> list[str]:
 
 
 def asserted_numbers(sources) -> set[str]:
-    """Every number literal that occurs in the assert statements of cells.
+    """Every number that the assert statements of cells compute or compare.
 
-    ``sources`` is one code string or a list of them (one per cell). An
-    assert spans all its lines, so continuation lines count too; numbers
-    inside strings of an assert count as well.
+    ``sources`` is one code string or a list of them (one per cell). Only
+    the assert's condition counts, over all its lines: number literals, and
+    numbers inside string literals of the condition (``assert f"{n:,}" ==
+    "61,460"``). Numbers in the assertion *message* do not count: a message
+    can say anything without checking it.
     """
     import ast
     import io
@@ -213,22 +215,25 @@ def asserted_numbers(sources) -> set[str]:
             tree = ast.parse(clean)
         except SyntaxError:
             continue
-        lines = clean.split("\n")
         for node in ast.walk(tree):
             if not isinstance(node, ast.Assert):
                 continue
-            segment = "\n".join(lines[node.lineno - 1 : node.end_lineno])
-            readline = io.StringIO(segment.strip()).readline
+            condition = ast.get_source_segment(clean, node.test) or ""
+            readline = io.StringIO(f"({condition})").readline
             try:
                 for token in tokenize.generate_tokens(readline):
                     if token.type == tokenize.NUMBER:
                         numbers.add(_normalise(token.string))
-                    elif token.type == tokenize.STRING:
+                    elif token.type in (tokenize.STRING, _FSTRING_MIDDLE):
                         for raw, _ in _NUMBER.findall(token.string):
                             numbers.add(_normalise(raw))
             except tokenize.TokenError:
                 pass
     return numbers
+
+
+# Python 3.12 tokenises f-strings into parts; 3.11 yields one STRING.
+_FSTRING_MIDDLE = getattr(__import__("tokenize"), "FSTRING_MIDDLE", -1)
 
 
 def unasserted_claims(path: Path) -> list[str]:

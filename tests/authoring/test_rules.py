@@ -85,3 +85,13 @@ def test_committed_output_rule_catches_a_lost_figure(tmp_path):
     ]
     write(nb, path)
     assert rules.committed_output_problems(path) == []
+
+
+def test_numbers_in_assertion_messages_do_not_count():
+    source = 'assert acc > 0.9, f"accuracy {acc} is not 97.5% as stated"'
+    numbers = rules.asserted_numbers(source)
+    assert "0.9" in numbers
+    assert "97.5" not in numbers
+    assert "61460" in rules.asserted_numbers('assert f"{n:,}" == "61,460"')
+    multi = "assert (\n    n\n    == 1_520\n), 'not 77'"
+    assert rules.asserted_numbers(multi) == {"1520"}

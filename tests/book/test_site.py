@@ -46,3 +46,24 @@ def test_site_and_badges_point_at_the_same_repository():
     assert url == f"https://github.com/{badges.REPOSITORY}"
     assert config["repository"]["branch"] == badges.BRANCH
     assert config["execute"]["execute_notebooks"] == "off"
+
+
+def test_contributing_names_only_files_that_exist():
+    """Every repository path CONTRIBUTING.md writes in backquotes exists
+    (paths with a placeholder such as NN_topic are skipped)."""
+    import re
+
+    text = (ROOT / "CONTRIBUTING.md").read_text()
+    paths = set(
+        re.findall(
+            r"`((?:[\w.-]+/)+[\w.-]*|[\w-]+\.(?:md|yml|txt|lock|toml|py|sh))`",
+            text,
+        )
+    )
+    missing = [
+        p
+        for p in sorted(paths)
+        if "NN" not in p and "<" not in p and not (ROOT / p).exists()
+    ]
+    assert not missing, f"CONTRIBUTING.md names missing files: {missing}"
+    assert len(paths) > 10, "the check found too few paths to mean much"
