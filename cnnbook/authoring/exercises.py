@@ -58,7 +58,8 @@ def strip_solutions(source: str, label: str = "exercise") -> str:
     """Replace each marked solution region in ``source`` by a stub.
 
     The stub keeps the indentation of the ``### BEGIN SOLUTION`` line so
-    that a region inside a function body stays valid Python.
+    that a region inside a function body stays valid Python, and is split
+    over lines where one line would pass 79 columns.
     """
     lines = source.split("\n")
     out: list[str] = []
@@ -73,9 +74,13 @@ def strip_solutions(source: str, label: str = "exercise") -> str:
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
             out.append(f"{indent}{STUB_COMMENT}")
-            out.append(
-                f'{indent}raise NotImplementedError("{label}: your code here")'
-            )
+            message = f'"{label}: your code here"'
+            stub = f"{indent}raise NotImplementedError({message})"
+            if len(stub) <= 79:
+                out.append(stub)
+            else:  # long notebook names: keep the book's 79 columns
+                out += [f"{indent}raise NotImplementedError(",
+                        f"{indent}    {message}", f"{indent})"]
         elif stripped == END:
             if not inside:
                 raise ExerciseFormatError(
