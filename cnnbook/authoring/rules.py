@@ -258,3 +258,59 @@ def unasserted_claims(path: Path) -> list[str]:
                     f"{number}, which no assert in the notebook checks"
                 )
     return problems
+
+
+# --- References to chapters ------------------------------------------------
+
+_CHAPTER_REFERENCE = re.compile(
+    r"\b[Cc]hapters?\s+(\d+(?:\s*(?:,|and|or|to|-|–)\s*\d+)*)"
+)
+
+
+def chapters_in_toc(root: Path) -> set[int]:
+    """The chapter numbers the table of contents lists (from the names of
+    its ``notebooks/NN_topic`` files)."""
+    import yaml
+
+    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text())
+    numbers = set()
+    for part in toc.get("parts", []):
+        for entry in part.get("chapters", []):
+            match = re.match(r"notebooks/(\d+)_", entry.get("file", ""))
+            if match:
+                numbers.add(int(match.group(1)))
+    return numbers
+
+
+def referenced_chapters(markdown: str) -> list[int]:
+    """Every chapter number a text refers to ("Chapter 5", "chapters 7-9"
+    gives 7, 8, 9), code spans and links excluded."""
+    text = _INLINE_CODE.sub(" ", _FENCE.sub(" ", markdown))
+    found = []
+    for match in _CHAPTER_REFERENCE.finditer(text):
+        spec = match.group(1)
+        for low, high in re.findall(r"(\d+)\s*[-–]\s*(\d+)", spec):
+            found.extend(range(int(low), int(high) + 1))
+        spec = re.sub(r"\d+\s*[-–]\s*\d+", " ", spec)
+        found.extend(int(n) for n in re.findall(r"\d+", spec))
+    return found
+
+
+def chapter_reference_problems(path: Path, chapters: set[int]) -> list[str]:
+    """References to chapters that the table of contents does not have, in
+    a notebook's markdown cells or a markdown page."""
+    path = Path(path)
+    if path.suffix == ".ipynb":
+        nb = nbformat.read(path, as_version=4)
+        texts = [_text(c) for c in nb.cells if c.cell_type == "markdown"]
+    else:
+        texts = [path.read_text(encoding="utf-8")]
+    problems = []
+    for text in texts:
+        for number in referenced_chapters(text):
+            if number not in chapters:
+                problems.append(
+                    f"{path.name}: refers to chapter {number}, which is not "
+                    f"in _toc.yml"
+                )
+    return sorted(set(problems))

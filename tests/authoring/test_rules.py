@@ -95,3 +95,22 @@ def test_numbers_in_assertion_messages_do_not_count():
     assert "61460" in rules.asserted_numbers('assert f"{n:,}" == "61,460"')
     multi = "assert (\n    n\n    == 1_520\n), 'not 77'"
     assert rules.asserted_numbers(multi) == {"1520"}
+
+
+def test_chapter_references_are_found_and_checked(tmp_path):
+    text = (
+        "See Chapter 3, chapters 7-9 and Chapters 2 and 11; "
+        "`Chapter 99` is code.\n```\nChapter 98\n```"
+    )
+    assert rules.referenced_chapters(text) == [3, 7, 8, 9, 2, 11]
+    page = tmp_path / "page.md"
+    page.write_text(text)
+    problems = rules.chapter_reference_problems(page, {1, 2, 3, 7, 8, 9})
+    assert problems == [
+        "page.md: refers to chapter 11, which is not in _toc.yml"
+    ]
+    nb = notebook(("md", "As Chapter 4 showed"), ("code", "# Chapter 5"))
+    path = write(nb, tmp_path / "n.ipynb")
+    assert rules.chapter_reference_problems(path, {1}) == [
+        "n.ipynb: refers to chapter 4, which is not in _toc.yml"
+    ]
