@@ -475,6 +475,30 @@ def test_base_for_transfer_learning(logit_models):
             np.testing.assert_array_equal(a, b)
 
 
+@needs_real_mirror
+def test_batch_norm_in_training_mode(logit_models, photos):
+    """The converted batch norms hold statistics of real photos, so a
+    batch of photos in training mode (batch statistics) is classified
+    about as in inference mode, as with weights trained with batch norm;
+    the identity-plus-bias layers before calibration would wreck it."""
+    model = logit_models("v2")
+    norm = model.get_layer("block_5_expand_BN")
+    gamma, beta, mean, variance = norm.get_weights()
+    np.testing.assert_allclose(gamma, np.sqrt(variance + norm.epsilon),
+                               rtol=1e-6)
+    assert (variance > 0).all() and mean.any()
+    x = preprocess(list(photos.values())[:8], "v2")
+    saved = model.get_weights()  # training mode updates the moving stats
+    try:
+        inference = np.asarray(model(x, training=False)).argmax(1)
+        training = np.asarray(model(x, training=True)).argmax(1)
+    finally:
+        model.set_weights(saved)
+    same = int((inference == training).sum())
+    print(f"v2: training-mode top-1 = inference-mode top-1 on {same}/8")
+    assert same >= 6, f"training mode changes top-1 on {8 - same}/8"
+
+
 # --------------------------------------------------------------------------
 # Gradients, TensorFlow and JAX
 # --------------------------------------------------------------------------

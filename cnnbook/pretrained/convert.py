@@ -13,11 +13,21 @@ into the matching ``keras.applications`` model:
   scale ``input scale * weight scale``; the converter checks that identity
   before it uses the bias's own recorded scale.
 * **Batch norm.** TFLite folds each batch normalisation into the
-  convolution before it (its kernel and a bias). Keras's MobileNets keep a
-  ``BatchNormalization`` layer after each bias-free convolution, so the
-  converter makes that layer an identity plus the folded bias: ``gamma=1``,
-  ``beta=bias``, ``moving_mean=0``, ``moving_variance=1-epsilon``, so that
-  ``(x - 0) / sqrt(1 - epsilon + epsilon) * 1 + bias = x + bias``.
+  convolution before it (its kernel and a bias ``b``). Keras's MobileNets
+  keep a ``BatchNormalization`` layer after each bias-free convolution,
+  whose inference-mode output is ``gamma * (x - mean) / sqrt(variance +
+  epsilon) + beta``. :func:`convert_weights` first makes it the identity
+  plus the folded bias: ``gamma=1``, ``beta=b``, ``moving_mean=0``,
+  ``moving_variance=1-epsilon``, so that ``(x - 0) / sqrt(1 - epsilon +
+  epsilon) * 1 + b = x + b``. That network is complete, but its batch
+  norms would wreck it in training mode (normalising ``x`` by batch
+  statistics it never had). So :func:`calibrate_batch_norm` then gives each
+  layer the per-channel mean ``m`` and variance ``v`` of ``x`` on real
+  photos: ``moving_mean=m``, ``moving_variance=v``, ``gamma=sqrt(v +
+  epsilon)``, ``beta=b + m``. In inference mode that is still exactly
+  ``x + b`` (``sqrt(v + epsilon) * (x - m) / sqrt(v + epsilon) + b + m``),
+  and in training mode a batch of photos like those now gives about the
+  same output, as in a network trained with batch norm.
 * **Layouts.** A TFLite convolution kernel is ``(out, kh, kw, in)``, Keras's
   ``(kh, kw, in, out)``; a depthwise kernel ``(1, kh, kw, in * m)``, Keras's
   ``(kh, kw, in, m)``.
@@ -384,3 +394,53 @@ def convert_weights(model, operators, n_classes: int = 1000) -> dict:
             )
         n_values += kernel.size + bias.size
     return {"layers_matched": len(layers), "values": int(n_values)}
+
+
+def calibrate_batch_norm(model, batches) -> int:
+    """Give every ``BatchNormalization`` layer of ``model`` the statistics
+    of its input over ``batches`` (preprocessed images), keeping its
+    inference-mode output unchanged (see the module's docstring). Returns
+    the number of images used."""
+    import keras
+
+    norms = [
+        layer for layer in model.layers
+        if isinstance(layer, keras.layers.BatchNormalization)
+    ]
+    probe = keras.Model(model.input, [norm.input for norm in norms])
+    for norm in norms:
+        gamma, _, mean, variance = norm.get_weights()
+        if not np.allclose(gamma / np.sqrt(variance + norm.epsilon), 1.0,
+                           rtol=1e-5) or mean.any():
+            raise ValueError(
+                f"{norm.name}: calibrate_batch_norm expects the identity "
+                f"plus bias that convert_weights writes"
+            )
+    sums = [0.0] * len(norms)
+    squares = [0.0] * len(norms)
+    n_images = 0
+    for batch in batches:
+        outputs = probe.predict_on_batch(batch)
+        for k, values in enumerate(outputs):
+            values = np.asarray(values)
+            axes = (0, 1, 2)
+            sums[k] = sums[k] + values.sum(axis=axes, dtype=np.float64)
+            squares[k] = squares[k] + np.square(values).sum(
+                axis=axes, dtype=np.float64
+            )
+        n_images += len(batch)
+    if not n_images:
+        raise ValueError("calibrate_batch_norm needs at least one image")
+    for k, norm in enumerate(norms):
+        shape = probe.outputs[k].shape
+        n = n_images * shape[1] * shape[2]
+        mean = sums[k] / n
+        variance = np.maximum(squares[k] / n - mean**2, 0.0)
+        bias = norm.get_weights()[1]  # the folded bias
+        norm.set_weights([
+            np.sqrt(variance + norm.epsilon).astype(np.float32),
+            (bias + mean).astype(np.float32),
+            mean.astype(np.float32),
+            variance.astype(np.float32),
+        ])
+    return n_images

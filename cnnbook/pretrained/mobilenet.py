@@ -192,11 +192,17 @@ def _convert(name, spec, tflite_path: Path):
 
     import keras
 
-    from cnnbook.pretrained.convert import convert_weights, read_tflite
+    from cnnbook.pretrained.convert import (
+        calibrate_batch_norm,
+        convert_weights,
+        read_tflite,
+    )
 
     started = time.perf_counter()
     model = _build(spec, None, True, _native(spec), None, "softmax")
     done = convert_weights(model, read_tflite(tflite_path))
+    images = _calibration_images(spec.size)
+    calibrate_batch_norm(model, np.array_split(images, 2))
     path, record = _cache_paths(spec)
     cache_dir()
     temporary = path.with_name(path.name.replace(".weights.h5",
@@ -215,6 +221,7 @@ def _convert(name, spec, tflite_path: Path):
         keras=keras.__version__,
         cache_sha256=_sha256(temporary),
         seconds=round(time.perf_counter() - started, 2),
+        batch_norm_statistics=CALIBRATION,
         **done,
     )
     os.replace(temporary, path)
@@ -222,10 +229,41 @@ def _convert(name, spec, tflite_path: Path):
     return path, info
 
 
+#: The photos whose statistics the converted batch norms get.
+CALIBRATION_PHOTOS = ("chelsea", "coffee", "astronaut", "rocket",
+                      "stereo_motorcycle")
+CALIBRATION = (
+    f"20 views (whole, and three squares) of the scikit-image photos "
+    f"{', '.join(CALIBRATION_PHOTOS)}"
+)
+
+
+def _calibration_images(size: int) -> np.ndarray:
+    """The preprocessed photos for :func:`calibrate_batch_norm`: 20 views
+    of 5 real photos that ship inside scikit-image (no download)."""
+    import skimage.data
+
+    views = []
+    for name in CALIBRATION_PHOTOS:
+        photo = getattr(skimage.data, name)()
+        photo = photo[0] if isinstance(photo, tuple) else photo
+        h, w = photo.shape[:2]
+        side = min(h, w)
+        squares = [
+            photo[(h - side) // 2 : (h + side) // 2,
+                  (w - side) // 2 : (w + side) // 2],
+            photo[:side, :side],
+            photo[h - side :, w - side :],
+        ]
+        views += [photo] + squares
+    return preprocess(views, size=size)
+
+
 def _note(spec, path: Path, fresh: bool) -> str:
     what = (
         f"converted from the uint8 TFLite model {spec.tflite}.tflite "
-        f"(dequantised; batch norm folded into the convolutions)"
+        f"(dequantised; batch norm folded into the convolutions, its "
+        f"statistics measured on 5 scikit-image photos)"
     )
     if fresh:
         return f"{what}; cached as {_show(path)}."
@@ -292,7 +330,10 @@ def load_mobilenet(
     on real photos it agrees with the TFLite interpreter's top-1 class
     (``tests/test_pretrained.py`` measures how closely), but its weights
     are not Keras's float weights, so numbers differ slightly between the
-    online and the offline paths.
+    online and the offline paths. Its batch norms hold statistics measured
+    on a few real photos (the originals were folded away), so, as with
+    Keras's weights, fine-tune with the base in inference mode
+    (``base(x, training=False)``) as Keras's transfer-learning guide does.
 
     Raises :class:`WeightsNotFoundError` when no source has the weights.
     """
