@@ -2,13 +2,16 @@
 online and offline: the pretrained network of chapter 11 (transfer
 learning), also used by chapter 13 (visualising ConvNets).
 
->>> from cnnbook.pretrained import load_mobilenet, preprocess, decode
->>> model = load_mobilenet("v2")          # prints where the weights came from
->>> x = preprocess(cnnbook.data.load_sample_image("coffee"), "v2")
->>> decode(model.predict(x, verbose=0), top=3)[0][0][0]
-'espresso'
->>> base = load_mobilenet("v2", include_top=False, pooling="avg",
-...                       input_shape=(128, 128, 3))   # for transfer
+Usage::
+
+    import cnnbook.data
+    from cnnbook.pretrained import decode, load_mobilenet, preprocess
+
+    model = load_mobilenet("v2")  # prints where its weights came from
+    x = preprocess(cnnbook.data.load_sample_image("coffee"), "v2")
+    decode(model.predict(x, verbose=0), top=3)[0]  # [("espresso", 0.98), ..
+    base = load_mobilenet("v2", include_top=False, pooling="avg",
+                          input_shape=(128, 128, 3))  # for transfer
 
 ``load_mobilenet(version="v2", include_top=True, pooling=None,
 input_shape=None, classifier_activation="softmax")`` returns a
@@ -28,7 +31,11 @@ turns predictions into ``(class name, score)`` pairs; ``input_size`` is the
 training size of a version.
 
 The converted weights need no TensorFlow (the flatbuffer is read with the
-``tflite`` package) and work under ``KERAS_BACKEND=jax``.
+``tflite`` package) and work under ``KERAS_BACKEND=jax``. There, take
+gradients with ``jax.jit(jax.grad(f))`` where ``f`` calls
+``model.stateless_call`` (as ``tests/test_pretrained.py`` does): an eager
+``jax.grad`` through the model compiles op by op and is several times
+slower.
 """
 
 from cnnbook.pretrained.mobilenet import (

@@ -208,14 +208,14 @@ def _convert(name, spec, tflite_path: Path):
     temporary = path.with_name(path.name.replace(".weights.h5",
                                                  ".tmp.weights.h5"))
     model.save_weights(temporary)
-    mirror = sources.mirror_dir()
-    relative = tflite_path.resolve().relative_to(mirror).as_posix()
+    relative = f"imagenet/{spec.tflite}.tflite"
+    source_sha256 = sources._read_checksums(sources.mirror_dir())[relative]
     info = dict(
         name=name,
         built_from="mirror",
         location=_show(tflite_path),
-        source_files={relative: _sha256(tflite_path)},
-        source_sha256=_sha256(tflite_path),
+        source_files={relative: source_sha256},
+        source_sha256=source_sha256,
         format=CACHE_FORMAT,
         converter=CONVERTER_VERSION,
         keras=keras.__version__,
@@ -323,8 +323,8 @@ def load_mobilenet(
     1. online: ``weights="imagenet"``, Keras's float weights (skipped when
        ``CNNBOOK_OFFLINE=1``; kept by Keras in ``~/.keras/models``);
     2. the cache: weights converted earlier, verified by SHA-256;
-    3. the offline mirror: converted in about a second from the uint8
-       TFLite model (:mod:`cnnbook.pretrained.convert`), then cached.
+    3. the offline mirror: converted in seconds from the uint8 TFLite
+       model (:mod:`cnnbook.pretrained.convert`), then cached.
 
     The converted network is the quantised model's, with float arithmetic:
     on real photos it agrees with the TFLite interpreter's top-1 class
