@@ -52,6 +52,9 @@ _TITLES = {
     "imagenet_class_names": ("ImageNet class names", "names"),
     "imagenet_tflite": ("ImageNet TFLite model", "file"),
     "sample_images": ("Sample image", "image"),
+    # the pretrained networks of cnnbook.pretrained (chapters 11 and 13)
+    "mobilenet_v2": ("MobileNetV2 (alpha 1.0, 224x224)", "ImageNet weights"),
+    "mobilenet_v1": ("MobileNet (alpha 0.5, 160x160)", "ImageNet weights"),
 }
 _ORIGINS = {
     "online": "the online loader",
