@@ -4,8 +4,9 @@
 extension makes the result complete offline and readable:
 
 - MathJax and TensorFlow.js are served from the site's own ``_static``
-  folder, copied from ``site/node_modules`` (npm packages that
-  ``scripts/site_setup.sh`` installs), never from a CDN;
+  folder, copied (MathJax) or bundled with esbuild (TensorFlow.js) from
+  ``site/node_modules`` (npm packages that ``scripts/site_setup.sh``
+  installs), never from a CDN;
 - the MNIST file that the in-browser training page loads
   (``_static/cnnbook/mnist-subset.bin``) is written at build time from
   :mod:`cnnbook.data` (it is never committed);
@@ -48,11 +49,11 @@ NODE_MODULES = ROOT / "site" / "node_modules"
 #: The page that trains a ConvNet in the reader's browser, and its script.
 TRAINER_ELEMENT = 'id="cnnbook-trainer"'
 TRAINER_SCRIPT = ROOT / "site" / "train" / "train.js"
-TFJS_FILES = (
-    "@tensorflow/tfjs-core/dist/tf-core.min.js",
-    "@tensorflow/tfjs-backend-cpu/dist/tf-backend-cpu.min.js",
-    "@tensorflow/tfjs-backend-webgl/dist/tf-backend-webgl.min.js",
-)
+#: What the trainer needs from TensorFlow.js, bundled by esbuild into
+#: ``_static/tfjs/tf.min.js`` (the global ``tf``).
+TFJS_ENTRY = ROOT / "site" / "train" / "tfjs.js"
+TFJS_BUNDLE = "tfjs/tf.min.js"
+ESBUILD = ".bin/esbuild"
 #: MathJax 3, combined TeX input and CommonHTML output, with the
 #: components it loads on demand (TeX extensions, fonts, menu, a11y).
 MATHJAX_PATH = "mathjax/tex-chtml.js"
@@ -146,7 +147,11 @@ def _copy_tree(source: Path, target: Path, skip=None) -> None:
 def missing_packages() -> list[str]:
     """The npm files the site needs that are not installed."""
     modules = node_modules()
-    wanted = ["mathjax/es5/tex-chtml.js", *TFJS_FILES]
+    wanted = [
+        "mathjax/es5/tex-chtml.js",
+        "@tensorflow/tfjs-core/package.json",
+        ESBUILD,
+    ]
     return [name for name in wanted if not (modules / name).is_file()]
 
 
@@ -168,15 +173,52 @@ def copy_assets(app, exception) -> None:
     static = Path(app.outdir) / "_static"
     modules = node_modules()
     _copy_tree(modules / "mathjax" / "es5", static / "mathjax", _MATHJAX_SKIP)
-    for name in TFJS_FILES:
-        target = static / "tfjs" / Path(name).name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(modules / name, target)
+    bundle_tfjs(modules, static / TFJS_BUNDLE)
     (static / "cnnbook").mkdir(parents=True, exist_ok=True)
     shutil.copy2(TRAINER_SCRIPT, static / "cnnbook" / TRAINER_SCRIPT.name)
     data_file = static / DATA_FILE
-    if not data_file.exists():
+    if not _data_current(data_file):
         write_training_data(data_file)
+
+
+def _data_current(path: Path) -> bool:
+    """True if ``path`` holds the training data this version writes."""
+    try:
+        (x_train, _), (x_test, _) = read_training_data(path)
+    except (OSError, ValueError):
+        return False
+    return len(x_train) == N_TRAIN and len(x_test) == N_TEST
+
+
+def bundle_tfjs(modules: Path, target: Path) -> None:
+    """Bundle TensorFlow.js for the browser with esbuild (from npm), unless
+    the bundle is newer than its entry file and the installed packages."""
+    import subprocess
+
+    newest = max(
+        TFJS_ENTRY.stat().st_mtime,
+        (modules / "@tensorflow" / "tfjs-core" / "package.json")
+        .stat().st_mtime,
+    )
+    if target.exists() and target.stat().st_mtime >= newest:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            str(modules / ESBUILD),
+            str(TFJS_ENTRY),
+            "--bundle",
+            "--minify",
+            "--format=iife",
+            "--global-name=tf",
+            "--platform=browser",
+            "--log-level=warning",
+            f"--outfile={target}",
+        ],
+        check=True,
+        cwd=TFJS_ENTRY.parent,
+        env={**os.environ, "NODE_PATH": str(modules)},
+    )
 
 
 def page_scripts(app, pagename, templatename, context, doctree) -> None:
@@ -204,8 +246,7 @@ def page_scripts(app, pagename, templatename, context, doctree) -> None:
             unique.append(script)
     scripts[:] = unique
     if TRAINER_ELEMENT in context.get("body", ""):
-        for name in TFJS_FILES:
-            app.add_js_file(f"tfjs/{Path(name).name}")
+        app.add_js_file(TFJS_BUNDLE)
         app.add_js_file(f"cnnbook/{TRAINER_SCRIPT.name}")
 
 
@@ -382,6 +423,12 @@ def local_badges(document, docname: str) -> None:
 
 
 def setup(app):
+    # A change of this module changes how every page is written: Sphinx
+    # rebuilds all pages when this value differs from the last build's.
+    import hashlib
+
+    version = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    app.add_config_value("cnnbook_site_version", version, "html")
     app.connect("builder-inited", check_packages)
     # late (priority 900): after the extensions that add scripts per page
     app.connect("html-page-context", page_scripts, priority=900)

@@ -301,6 +301,15 @@ def test_results_page_fits_a_phone(chromium, base):
     assert not problems, "results page on a phone:\n" + "\n".join(problems)
 
 
+def test_code_colours_are_accessible(chromium, base):
+    """The highlighted code, which the per-page scan skips for speed (one
+    Pygments style colours every page), passes axe on the first chapter."""
+    page = sitecheck.toc_part("Chapters")[0]
+    report = sitecheck.visit(chromium, base, page, axe="all")
+    problems = check_accessible(report)
+    assert not problems, f"{page} with its code:\n" + "\n".join(problems)
+
+
 def search_terms() -> dict[str, set[str]]:
     """What the search must find, from the TOC: each chapter's title finds
     its chapter; "convolution" and "Grad-CAM" (from Chapter 13 on) find
