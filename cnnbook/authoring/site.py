@@ -224,13 +224,19 @@ def bundle_tfjs(modules: Path, target: Path) -> None:
 def page_scripts(app, pagename, templatename, context, doctree) -> None:
     """Load each script once; load TensorFlow.js only where it trains.
 
-    Also gives bibliography entries the ARIA role their list requires
-    (docutils writes the deprecated ``doc-biblioentry``, which axe reports
-    as a critical violation inside ``role="list"``).
+    Also fixes two things in the page body that axe reports: bibliography
+    entries get the ARIA role their list requires (docutils writes the
+    deprecated ``doc-biblioentry``: critical inside ``role="list"``), and
+    the summary of a folded cell is named by what it shows ("Show the
+    check"), not by myst-nb's fixed ``aria-label`` ("Toggle hidden
+    content"): serious, as the visible text is not part of that name.
     """
     if "body" in context:
-        context["body"] = context["body"].replace(
-            'role="doc-biblioentry"', 'role="listitem"'
+        context["body"] = (
+            context["body"]
+            .replace('role="doc-biblioentry"', 'role="listitem"')
+            .replace('<summary aria-label="Toggle hidden content">',
+                     "<summary>")
         )
     scripts = context.get("script_files")
     if scripts is None:

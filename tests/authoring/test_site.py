@@ -103,8 +103,10 @@ def test_each_script_loads_once():
             Script("", body=body),
             Script("a.js"),
         ],
-        "body": '<div role="doc-biblioentry">',
+        "body": '<div role="doc-biblioentry">'
+        '<summary aria-label="Toggle hidden content"><p>Show the check</p>',
     }
     site.page_scripts(None, "p", "page.html", context, None)
     assert [s.filename for s in context["script_files"]] == [None, "a.js"]
     assert 'role="listitem"' in context["body"]
+    assert "<summary><p>Show the check</p>" in context["body"]

@@ -202,14 +202,14 @@ COLLECT = r"""
 
   const outputs = Array.from(
     article.querySelectorAll(".cell_output")).map(textOf);
-  const errors = [];
+  const errors = new Set();
   article.querySelectorAll(
     ".output.error, .output.traceback, .system-message, .problematic"
-  ).forEach((el) => errors.push(textOf(el).slice(0, 200)));
-  article.querySelectorAll(".cell_output, .output").forEach((el) => {
+  ).forEach((el) => errors.add(textOf(el).slice(0, 200)));
+  article.querySelectorAll(".cell_output .output").forEach((el) => {
     const text = textOf(el);
     if (/Traceback \(most recent call last\)/.test(text)) {
-      errors.push(text.slice(0, 200));
+      errors.add(text.slice(0, 200));
     }
   });
 
@@ -272,7 +272,8 @@ COLLECT = r"""
     (t) => /^(Result: .+ = .+ \(data: .*\)|\[result\] .*)$/m.test(t));
 
   return {
-    title: document.title, rawMath, images, outputs, errors, links, tables,
+    title: document.title, rawMath, images, outputs,
+    errors: Array.from(errors), links, tables,
     code, searchControls, sectionNumbers, exerciseBoxes, plainExercises,
     cells, resultLines,
     pageWidth: document.documentElement.scrollWidth,
