@@ -336,7 +336,9 @@ def _exercise_box(paragraph: nodes.paragraph, content: list, number: str):
     box = nodes.admonition(classes=["exercise"])
     box["ids"].append(f"exercise-{number.replace('.', '-')}")
     title = nodes.title()
-    title += nodes.inline(text=f"Exercise {number} ", classes=["caption-number"])
+    title += nodes.inline(
+        text=f"Exercise {number} ", classes=["caption-number"]
+    )
     rest = paragraph.children[paragraph.index(_lead(paragraph)) + 1 :]
     title.extend(child.deepcopy() for child in rest)
     box += title

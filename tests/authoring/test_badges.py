@@ -31,7 +31,9 @@ def test_badge_image_is_the_books_own_file_beside_the_notebooks():
 def test_legacy_badge_is_accepted_and_rewritten(tmp_path):
     relative = "notebooks/01_x.ipynb"
     [legacy] = badges.legacy_badges(relative)
-    nb = notebook(("md", "# T"), ("md", legacy), ("code", badges.COLAB_INSTALL))
+    nb = notebook(
+        ("md", "# T"), ("md", legacy), ("code", badges.COLAB_INSTALL)
+    )
     nb.cells[2].metadata["tags"] = [badges.COLAB_TAG]
     path = write(nb, tmp_path / relative)
     assert badges.badge_problems(path, tmp_path) == []

@@ -41,7 +41,7 @@ PHONE = {"width": 390, "height": 844}
 AXE = ROOT / "site" / "node_modules" / "axe-core" / "axe.min.js"
 
 
-# --- The pages, from the TOC ------------------------------------------------
+# --- The pages, from the TOC -------------------------------------------------
 
 
 def toc() -> dict:
@@ -96,7 +96,7 @@ def page_title(page: str) -> str:
     return ""
 
 
-# --- Serving and browsing -----------------------------------------------------
+# --- Serving and browsing ----------------------------------------------------
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -141,7 +141,7 @@ def browser():
         shutil.rmtree(profile, ignore_errors=True)
 
 
-# --- What one page shows -------------------------------------------------------
+# --- What one page shows -----------------------------------------------------
 
 
 @dataclass
@@ -179,7 +179,9 @@ COLLECT = r"""
   const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
   const skip = "pre, code, script, style, mjx-container, textarea, " +
                ".math, .highlight, kbd";
-  const texPattern = /\$[^$\n]+\$|\\\(|\\\)|\\\[|\\\]|\\(frac|sum|partial|lfloor|times|cdot)\b/;
+  const texPattern = new RegExp(
+    "\\$[^$\\n]+\\$|\\\\[()\\[\\]]|" +
+    "\\\\(frac|sum|partial|lfloor|times|cdot)\\b");
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
     if (!parent || parent.closest(skip)) continue;
@@ -372,7 +374,7 @@ def run_axe(tab, *, skip=AXE_SKIP) -> list[dict]:
     return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
-# --- Links and anchors -----------------------------------------------------------
+# --- Links and anchors -------------------------------------------------------
 
 
 class _Ids(HTMLParser):
