@@ -59,6 +59,8 @@ def test_metadata_marks_answers_and_checks():
     assert "nbgrader" not in nb.cells[0].metadata, "the book was changed"
 
 
+# nbgrader 0.9.6 warns from inside its own gradebook code on every autograde
+@pytest.mark.filterwarnings("ignore:Object of type <SubmittedNotebook>")
 def test_nbgrader_round_trip(tmp_path, monkeypatch):
     # nbgrader runs the `alembic` command of its own environment; the
     # notebooks run in fast mode (CNNBOOK_MODE, inherited by the kernel)
