@@ -58,8 +58,7 @@ def strip_solutions(source: str, label: str = "exercise") -> str:
     """Replace each marked solution region in ``source`` by a stub.
 
     The stub keeps the indentation of the ``### BEGIN SOLUTION`` line so
-    that a region inside a function body stays valid Python, and is split
-    over lines where one line would pass 79 columns.
+    that a region inside a function body stays valid Python.
     """
     lines = source.split("\n")
     out: list[str] = []
@@ -76,11 +75,12 @@ def strip_solutions(source: str, label: str = "exercise") -> str:
             out.append(f"{indent}{STUB_COMMENT}")
             message = f'"{label}: your code here"'
             stub = f"{indent}raise NotImplementedError({message})"
-            if len(stub) <= 79:
-                out.append(stub)
-            else:  # long notebook names: keep the book's 79 columns
-                out += [f"{indent}raise NotImplementedError(",
-                        f"{indent}    {message}", f"{indent})"]
+            if len(stub) > 79:  # the book's code lines fit in 79 columns
+                stub = (
+                    f"{indent}raise NotImplementedError(\n"
+                    f"{indent}    {message}\n{indent})"
+                )
+            out.append(stub)
         elif stripped == END:
             if not inside:
                 raise ExerciseFormatError(
