@@ -161,3 +161,32 @@ def layer_table(model):
             shape = tuple(layer.input.shape[1:])
         rows.append((layer.name, *layer_sizes(layer, shape)))
     return rows
+
+
+def receptive_field_size(stack):
+    """How many input positions one unit of the last layer spans, on one
+    axis.
+
+    Chapter 10 (in words of a review; on an image the same holds for each
+    axis). ``stack`` lists the layers from the input up as (F, S) pairs:
+    window size and stride, for convolutions and pooling alike. A layer
+    adds F - 1 of its input steps, and one of its input steps spans the
+    product of the strides below it: r = 1 + sum (F_l - 1) S_1 ... S_l-1.
+    (A stride larger than its window skips inputs inside that span.)
+    """
+    size, step = 1, 1
+    for layer in stack:
+        pair = isinstance(layer, (tuple, list)) and len(layer) == 2
+        if not pair or not all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+            and n >= 1
+            for n in layer
+        ):
+            raise ValueError(
+                f"each layer must be a pair (F, S) of whole numbers of at "
+                f"least 1 (window size, stride), not {layer!r}"
+            )
+        f, s = layer
+        size += (f - 1) * step
+        step *= s
+    return size
