@@ -1,7 +1,9 @@
-"""Sizing formulas for ConvNets: output sizes, parameters, multiplications.
+"""Sizing formulas for ConvNets: output sizes, parameters, multiplications,
+receptive fields.
 
-Chapter 3 derives every function here and shows it line for line
-(``tests/test_helpers_in_sync.py`` keeps the two copies identical); later
+Chapter 3 derives these functions and shows them line for line, except
+``receptive_field_size``, which chapter 10 derives and shows
+(``tests/book/test_helpers_in_sync.py`` keeps the copies identical); later
 chapters import them from here. Shapes follow Keras's ``channels_last``
 layout: (rows, columns, channels), without the batch axis.
 """
