@@ -12,7 +12,8 @@ derives is shown there in full and imported from here afterwards.
 ``cnnbook.plots``         figure defaults and shared plotting routines
 ``cnnbook.ops``           NumPy convolution and pooling (chapters 1-2)
 ``cnnbook.sizing``        output sizes, parameter and multiply counts
-                          (chapter 3; transposed convolutions, chapter 12)
+                          (chapter 3; receptive fields, chapter 10;
+                          transposed convolutions, chapter 12)
 ``cnnbook.backprop``      forward and backward passes in NumPy (chapter 4)
 ``cnnbook.training``      experiments: best-epoch training, several seeds,
                           ablation tables (chapters 5-6 and later)

@@ -1,9 +1,14 @@
-"""Sizing formulas for ConvNets: output sizes, parameters, multiplications.
+"""Sizing formulas for ConvNets: output sizes, parameters, multiplications,
+receptive fields.
 
-Chapter 3 derives every function here and shows it line for line
-(``tests/test_helpers_in_sync.py`` keeps the two copies identical); later
-chapters import them from here. Shapes follow Keras's ``channels_last``
-layout: (rows, columns, channels), without the batch axis.
+Chapter 3 derives the output sizes, parameters and multiplications and
+shows them line for line; chapter 8 adds the layers of modern networks
+(``network_layer_sizes``, ``network_table``, ``network_depth``) and
+chapter 10 the receptive field (``receptive_field_size``), each shown in
+its chapter (``tests/book/test_helpers_in_sync.py`` keeps the copies
+identical); later chapters import them from here. Shapes follow Keras's
+``channels_last`` layout: (rows, columns, channels), without the batch
+axis.
 """
 
 from __future__ import annotations
@@ -326,3 +331,32 @@ def network_depth(model):
         weighted = type(layer).__name__ in ("Conv2D", "Dense")
         depth[id(layer.output)] = before + int(weighted)
     return max(depth[id(t)] for t in model.outputs)
+
+
+def receptive_field_size(stack):
+    """How many input positions one unit of the last layer spans, on one
+    axis.
+
+    Chapter 10 (in words of a review; on an image the same holds for each
+    axis). ``stack`` lists the layers from the input up as (F, S) pairs:
+    window size and stride, for convolutions and pooling alike. A layer
+    adds F - 1 of its input steps, and one of its input steps spans the
+    product of the strides below it: r = 1 + sum (F_l - 1) S_1 ... S_l-1.
+    (A stride larger than its window skips inputs inside that span.)
+    """
+    size, step = 1, 1
+    for layer in stack:
+        pair = isinstance(layer, (tuple, list)) and len(layer) == 2
+        if not pair or not all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+            and n >= 1
+            for n in layer
+        ):
+            raise ValueError(
+                f"each layer must be a pair (F, S) of whole numbers of at "
+                f"least 1 (window size, stride), not {layer!r}"
+            )
+        f, s = layer
+        size += (f - 1) * step
+        step *= s
+    return size

@@ -30,6 +30,7 @@ from cnnbook.sizing import (
     network_layer_sizes,
     network_table,
     pool_output_size,
+    receptive_field_size,
     same_padding,
     table_conv_multiplies,
     table_conv_params,
@@ -521,3 +522,64 @@ def test_network_depth_counts_the_longest_weighted_path(short, long):
     x = keras.layers.GlobalMaxPooling2D()(x)
     model = keras.Model(inputs, keras.layers.Dense(3)(x))
     assert network_depth(model) == max(short, long) + 1
+
+
+# --- receptive fields (chapter 10) ----------------------------------------
+
+
+def measured_field(specs, width):
+    """Input positions that reach the first unit of a Conv1D/MaxPooling1D
+    stack, found with impulses (one input per position) and all-ones
+    filters, as chapter 2 measures fields."""
+    layers = [keras.Input((width, 1))]
+    for kind, f, s in specs:
+        if kind == "conv":
+            layers.append(
+                keras.layers.Conv1D(
+                    1, f, strides=s, use_bias=False,
+                    kernel_initializer="ones",
+                )
+            )
+        else:
+            layers.append(keras.layers.MaxPooling1D(f, strides=s))
+    model = keras.Sequential(layers)
+    impulses = np.eye(width, dtype="float32")[..., None]
+    out = keras.ops.convert_to_numpy(model(impulses))
+    return np.flatnonzero(out[:, 0, 0] > 0)
+
+
+@FEW
+@given(
+    specs=st.lists(
+        st.tuples(
+            st.sampled_from(["conv", "max"]),
+            st.integers(1, 7),
+            st.integers(1, 3),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_receptive_field_matches_impulses(specs):
+    size = receptive_field_size([(f, s) for _, f, s in specs])
+    # Wide enough for every layer to have at least one output.
+    width = size + sum(f for _, f, _ in specs) * 27
+    seen = measured_field(specs, width)
+    assert (seen.min(), seen.max()) == (0, size - 1)  # the span
+    if all(s <= f for _, f, s in specs):  # no window skips an input
+        assert seen.tolist() == list(range(size))
+
+
+def test_receptive_field_of_the_source_text_model():
+    # Conv1D(7), MaxPooling1D(5), Conv1D(7): 7, then 4 more, then 6 x 5.
+    assert receptive_field_size([(7, 1), (5, 5), (7, 1)]) == 41
+    assert receptive_field_size([]) == 1
+    assert receptive_field_size([(3, 1)] * 4) == 9
+
+
+@pytest.mark.parametrize(
+    "stack", [[(7,)], [(0, 1)], [(3, 1.5)], [3], [(3, True)], [(2, -1)]]
+)
+def test_receptive_field_rejects_bad_layers(stack):
+    with pytest.raises(ValueError, match="pair .F, S. of whole numbers"):
+        receptive_field_size(stack)

@@ -31,6 +31,11 @@ def test_stated_numbers_skips_code_years_and_references():
     assert rules.stated_numbers(text) == ["3073", "45%", "0.5"]
 
 
+def test_a_chapter_title_number_is_not_a_claim():
+    assert rules.stated_numbers("# 10. Text\n\nIt has 12 words.") == ["12"]
+    assert rules.stated_numbers("## 10 filters") == ["10"]
+
+
 def test_percentages_are_backed_by_fractions():
     assert "0.75" in rules.asserted_numbers("assert acc > 0.75")
 
