@@ -18,7 +18,8 @@ import nbformat
 # so TF_CPP_MIN_LOG_LEVEL cannot silence it): noise in committed outputs.
 _TF_BANNER = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\).*"
-    r"|[IW]\d{4} [\d:.]+\s+\d+ \w+\.cc:\d+\] .*)\n?",
+    r"|[IW]\d{4} [\d:.]+\s+\d+ \w+\.cc:\d+\] .*"
+    r"|To enable the following instructions: .*)\n?",
     re.M,
 )
 
