@@ -163,36 +163,111 @@ def layer_table(model):
     return rows
 
 
-def network_layer_sizes(layer, input_shape):
-    """(output shape, parameters, multiplies) of a layer of a modern network.
+# --- Chapter 7: grouped and partially connected layers ------------------
 
-    Chapter 8 adds the layers that ``layer_sizes`` does not know. Batch
-    normalisation keeps four numbers per channel (a learned scale and
-    shift, a running mean and variance); like the papers, we count the
-    multiplies of convolutions and dense layers only, not its one scaling
-    per value. The sum of a residual connection, zero padding and the
-    zero maps of a parameter-free shortcut (``PadChannels``) have neither.
+
+def grouped_conv_params(f, d_in, d_out, groups=1, bias=True):
+    """Parameters of a grouped convolution: D'(F F D/G + 1) (Chapter 7).
+
+    The input maps and the filters are split into G groups, and each
+    filter sees only the D/G maps of its own group, as AlexNet's layers
+    split between two GPUs. ``groups=1`` is the convolution of Chapter 3.
+    """
+    if int(groups) != groups or groups < 1 or d_in % groups or d_out % groups:
+        raise ValueError(
+            f"groups={groups}: the number of groups must be a whole number "
+            f"of at least 1 that divides both the input depth D={d_in} and "
+            f"the number of filters D'={d_out}"
+        )
+    return conv_params(f, d_in // groups, d_out, bias)
+
+
+def grouped_conv_multiplies(f, d_in, w_out, h_out, d_out, groups=1):
+    """Multiplications of a grouped convolution: F F (D/G) x W' H' x D'.
+
+    Chapter 7: every weight is used once at each of the W' H' output
+    positions, so the count is the number of weights times W' H'.
+    """
+    weights = grouped_conv_params(f, d_in, d_out, groups, bias=False)
+    return weights * w_out * h_out
+
+
+def table_conv_params(f, table, bias=True):
+    """Parameters of a partially connected convolution (Chapter 7).
+
+    ``table[i][j]`` is 1 (or True) when input map i feeds output map j, as
+    in LeNet-5's layer C3. Each connection has its own F x F filter and
+    each output map one bias: F F x (ones in the table) + D'.
+    """
+    table = np.asarray(table)
+    if table.ndim != 2 or table.size == 0 or not np.isin(table, (0, 1)).all():
+        raise ValueError(
+            f"table must be a non-empty 2-D array of 0/1 or booleans "
+            f"(input maps x output maps), not one of shape {table.shape}"
+        )
+    unfed = np.flatnonzero(table.sum(axis=0) == 0)
+    if unfed.size:
+        raise ValueError(
+            f"output maps {unfed.tolist()} have no input map: every column "
+            f"of the table needs at least one 1"
+        )
+    rows, cols = (f, f) if np.isscalar(f) else f
+    return int(rows * cols * table.sum() + int(bias) * table.shape[1])
+
+
+def table_conv_multiplies(f, table, w_out, h_out):
+    """Multiplications of a partially connected convolution (Chapter 7):
+    its weights, F F x (ones in the table), each used at W' H' positions.
+    """
+    return table_conv_params(f, table, bias=False) * w_out * h_out
+
+
+def extended_layer_sizes(layer, input_shape):
+    """(output shape, parameters, multiplies) of a layer, by formula.
+
+    Chapter 7: :func:`layer_sizes` and, in addition, the layers of the
+    classic networks: grouped Conv2D (AlexNet), ZeroPadding2D (ZFNet) and
+    LeNet-5's partially connected convolution, trainable subsampling (one
+    coefficient and one bias per map, one multiply per output) and RBF
+    output layer (one squared difference per weight).
     """
     kind = type(layer).__name__
-    if kind == "BatchNormalization":
-        per_channel = int(layer.scale) + int(layer.center) + 2
-        return tuple(input_shape), per_channel * input_shape[-1], 0
-    if kind == "Add":
-        return tuple(input_shape[0]), 0, 0
-    if kind == "ZeroPadding2D":
-        (top, bottom), (left, right) = layer.padding
-        h, w, d = input_shape
-        return (h + top + bottom, w + left + right, d), 0, 0
-    if kind == "PadChannels":
+    grouped = kind == "Conv2D" and layer.groups > 1
+    if grouped and layer.dilation_rate == (1, 1):
+        (h, w, d), f = input_shape, layer.kernel_size
+        h_out, w_out = (
+            keras_output_size(n, k, s, layer.padding)
+            for n, k, s in zip((h, w), f, layer.strides)
+        )
+        n, groups = layer.filters, layer.groups
+        params = grouped_conv_params(f, d, n, groups, layer.use_bias)
+        mults = grouped_conv_multiplies(f, d, w_out, h_out, n, groups)
+        return (h_out, w_out, n), params, mults
+    if kind == "TableConv2D":
+        (h, w, _), f = input_shape, layer.kernel_size
+        h_out, w_out = h - f + 1, w - f + 1
+        params = table_conv_params(f, layer.table)
+        mults = table_conv_multiplies(f, layer.table, w_out, h_out)
+        return (h_out, w_out, len(layer.table[0])), params, mults
+    if kind == "Subsampling2D":
+        (h, w, d), f = input_shape, layer.pool_size
+        h_out, w_out = keras_output_size(h, f, f), keras_output_size(w, f, f)
+        return (h_out, w_out, d), 2 * d, h_out * w_out * d
+    if kind == "EuclideanRBF":
         *grid, d = input_shape
-        return (*grid, d + layer.extra), 0, 0
+        weights = d * layer.units
+        return (*grid, layer.units), weights, int(np.prod(grid)) * weights
+    if kind == "ZeroPadding2D":
+        (h, w, d), ((top, bottom), (left, right)) = input_shape, layer.padding
+        return (h + top + bottom, w + left + right, d), 0, 0
     return layer_sizes(layer, input_shape)
 
 
-def network_table(model):
-    """Rows (name, output shape, parameters, multiplies) for a Keras model
-    with branches: ``layer_table`` with ``network_layer_sizes`` (Chapter 8).
-    """
+def extended_layer_table(model, sizes=extended_layer_sizes):
+    """Rows (name, output shape, parameters, multiplies) for a Keras model,
+    with ``sizes`` for each layer: :func:`extended_layer_sizes` in
+    Chapter 7, :func:`network_layer_sizes` in Chapter 8. A layer with
+    several inputs (a sum) gets the list of their shapes."""
     rows = []
     for layer in model.layers:
         if type(layer).__name__ == "InputLayer":
@@ -201,8 +276,37 @@ def network_table(model):
             shape = [tuple(t.shape[1:]) for t in layer.input]
         else:
             shape = tuple(layer.input.shape[1:])
-        rows.append((layer.name, *network_layer_sizes(layer, shape)))
+        rows.append((layer.name, *sizes(layer, shape)))
     return rows
+
+
+def network_layer_sizes(layer, input_shape):
+    """(output shape, parameters, multiplies) of a layer of a modern network.
+
+    Chapter 8 adds the layers that Chapter 7's ``extended_layer_sizes``
+    does not know. Batch normalisation keeps four numbers per channel (a
+    learned scale and shift, a running mean and variance); like the papers,
+    we count the multiplies of convolutions and dense layers only, not its
+    one scaling per value. The sum of a residual connection and the zero
+    maps of a parameter-free shortcut (``PadChannels``) have neither.
+    """
+    kind = type(layer).__name__
+    if kind == "BatchNormalization":
+        per_channel = int(layer.scale) + int(layer.center) + 2
+        return tuple(input_shape), per_channel * input_shape[-1], 0
+    if kind == "Add":
+        return tuple(input_shape[0]), 0, 0
+    if kind == "PadChannels":
+        *grid, d = input_shape
+        return (*grid, d + layer.extra), 0, 0
+    return extended_layer_sizes(layer, input_shape)
+
+
+def network_table(model):
+    """Rows (name, output shape, parameters, multiplies) for a Keras model
+    with branches: ``extended_layer_table`` with ``network_layer_sizes``
+    (Chapter 8)."""
+    return extended_layer_table(model, sizes=network_layer_sizes)
 
 
 def network_depth(model):

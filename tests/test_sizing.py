@@ -8,11 +8,21 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from cnnbook.architectures.classic import (
+    EuclideanRBF,
+    Subsampling2D,
+    TableConv2D,
+    lenet5_c3_table,
+)
 from cnnbook.ops import conv2d
 from cnnbook.sizing import (
     conv_multiplies,
     conv_output_size,
     conv_params,
+    extended_layer_sizes,
+    extended_layer_table,
+    grouped_conv_multiplies,
+    grouped_conv_params,
     keras_output_size,
     layer_sizes,
     layer_table,
@@ -21,6 +31,8 @@ from cnnbook.sizing import (
     network_table,
     pool_output_size,
     same_padding,
+    table_conv_multiplies,
+    table_conv_params,
 )
 
 MANY = settings(max_examples=300, deadline=None)
@@ -328,7 +340,107 @@ def test_layer_table_on_random_models(size, specs):
         assert params == layer.count_params(), name
 
 
+# --- Chapter 7: grouped and partially connected layers --------------------
+
+
+@MANY
+@given(
+    h=st.integers(3, 20),
+    f=kernels,
+    s=strides,
+    padding=paddings,
+    groups=st.integers(1, 4),
+    per_in=st.integers(1, 4),
+    per_out=st.integers(1, 4),
+    bias=st.booleans(),
+)
+def test_grouped_conv_counts_match_keras(
+    h, f, s, padding, groups, per_in, per_out, bias
+):
+    if padding == "valid":
+        assume(h >= f)
+    d_in, d_out = groups * per_in, groups * per_out
+    layer = keras.layers.Conv2D(
+        d_out, f, strides=s, padding=padding, groups=groups, use_bias=bias
+    )
+    layer.build((None, h, h, d_in))
+    side = keras_output_size(h, f, s, padding)
+    params = grouped_conv_params(f, d_in, d_out, groups, bias)
+    mults = grouped_conv_multiplies(f, d_in, side, side, d_out, groups)
+    assert params == layer.count_params()
+    assert mults == math.prod(layer.kernel.shape) * side * side
+    assert extended_layer_sizes(layer, (h, h, d_in)) == (
+        (side, side, d_out), params, mults)
+    assert grouped_conv_params(f, d_in, d_out, 1, bias) == conv_params(
+        f, d_in, d_out, bias)
+
+
+@pytest.mark.parametrize("groups", [0, 3, 2.5, -2])
+def test_bad_groups_raise(groups):
+    with pytest.raises(ValueError, match="divides both"):
+        grouped_conv_params(3, 4, 8, groups)
+
+
 # --- Chapter 8: layers of modern networks ---------------------------------
+
+
+@FEW
+@given(
+    table=st.lists(
+        st.lists(st.booleans(), min_size=4, max_size=4), min_size=1,
+        max_size=5,
+    ),
+    f=kernels,
+    bias=st.booleans(),
+)
+def test_table_conv_counts(table, f, bias):
+    table = np.array(table)
+    assume(table.any(axis=0).all())
+    ones = int(table.sum())
+    assert table_conv_params(f, table, bias) == f * f * ones + 4 * bias
+    assert table_conv_multiplies(f, table, 3, 2) == f * f * ones * 6
+    full = np.ones_like(table)
+    assert table_conv_params(f, full, bias) == conv_params(
+        f, len(table), 4, bias)
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [([[1, 0], [1, 0]], "no input map"), ([1, 1], "2-D"), ([[2]], "0/1"),
+     ([[]], "non-empty")],
+)
+def test_bad_tables_raise(table, message):
+    with pytest.raises(ValueError, match=message):
+        table_conv_params(3, table)
+
+
+def test_extended_sizes_of_padding_and_the_classic_layers():
+    pad = keras.layers.ZeroPadding2D(((1, 2), (0, 3)))
+    assert extended_layer_sizes(pad, (5, 6, 2)) == ((8, 9, 2), 0, 0)
+    assert pad.compute_output_shape((None, 5, 6, 2))[1:] == (8, 9, 2)
+    model = keras.Sequential([
+        keras.Input((14, 14, 6)),
+        TableConv2D(lenet5_c3_table(), 5),
+        Subsampling2D(2),
+        keras.layers.Flatten(),
+        EuclideanRBF(10),
+    ])
+    rows = extended_layer_table(model)
+    assert rows == [
+        (model.layers[0].name, (10, 10, 16), 1516, 150_000),
+        (model.layers[1].name, (5, 5, 16), 32, 400),
+        (model.layers[2].name, (400,), 0, 0),
+        (model.layers[3].name, (10,), 4000, 4000),
+    ]
+    for (_, shape, params, _), layer in zip(rows, model.layers):
+        assert shape == tuple(layer.output.shape[1:])
+        assert params == layer.count_params()
+    # everything else is what layer_sizes says
+    small = small_convnet()
+    assert extended_layer_table(small) == layer_table(small)
+    with pytest.raises(ValueError, match="dilation"):
+        extended_layer_sizes(keras.layers.Conv2D(4, 3, dilation_rate=2),
+                             (10, 10, 3))
 
 
 @FEW
