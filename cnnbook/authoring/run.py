@@ -16,11 +16,12 @@ import nbformat
 
 # TensorFlow's C++ start-up banner (written before logging is configured,
 # so TF_CPP_MIN_LOG_LEVEL cannot silence it) and its one-off XLA notices
-# (a grouped convolution on the CPU compiles with XLA): noise in committed
-# outputs.
+# (a grouped convolution on the CPU compiles with XLA), with the second
+# line of its CPU-feature notice: noise in committed outputs.
 _TF_BANNER = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\).*"
-    r"|[IW]\d{4} [\d:.]+\s+\d+ \w+\.(?:cc|h):\d+\] .*)\n?",
+    r"|[IW]\d{4} [\d:.]+\s+\d+ \w+\.(?:cc|h):\d+\] .*"
+    r"|To enable the following instructions: .*)\n?",
     re.M,
 )
 
