@@ -264,12 +264,12 @@ def test_total_variation_value_and_gradient():
     value = float(keras.ops.convert_to_numpy(total_variation(x)))
     np.testing.assert_allclose(value, (right**2 + down**2).sum(), rtol=1e-5)
     grad = gradient(lambda v: total_variation(v), x)
-    eps, probe = 1e-5, np.zeros_like(x)
+    eps, probe = 1e-2, np.zeros_like(x)  # exact for a quadratic
     probe[0, 1, 2, 1] = eps
     numeric = (float(keras.ops.convert_to_numpy(total_variation(x + probe)))
                - float(keras.ops.convert_to_numpy(total_variation(
                    x - probe)))) / (2 * eps)
-    np.testing.assert_allclose(grad[0, 1, 2, 1], numeric, rtol=1e-4)
+    np.testing.assert_allclose(grad[0, 1, 2, 1], numeric, rtol=1e-3)
     with pytest.raises(ValueError, match="beta"):
         total_variation(x, beta=0.5)
 
