@@ -23,6 +23,12 @@ def test_claims_rule_catches_an_edited_number(tmp_path):
     ]
 
 
+def test_stated_numbers_skips_a_chapter_titles_number():
+    assert rules.stated_numbers("# 13. Visualising ConvNets") == []
+    assert rules.stated_numbers("## 13.5 of them") == ["13.5"]
+    assert rules.stated_numbers("It took 13. Then") == ["13"]
+
+
 def test_stated_numbers_skips_code_years_and_references():
     text = (
         "In 1998 LeNet-5 (see Chapter 13) used `Conv2D(32, 3)` and\n"
