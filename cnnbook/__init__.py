@@ -14,6 +14,8 @@ derives is shown there in full and imported from here afterwards.
 ``cnnbook.sizing``        output sizes, parameter and multiply counts
                           (chapter 3; transposed convolutions, chapter 12)
 ``cnnbook.backprop``      forward and backward passes in NumPy (chapter 4)
+``cnnbook.gradients``     gradients of Keras functions on any backend
+                          (chapter 4; chapter 13)
 ``cnnbook.training``      experiments: best-epoch training, several seeds,
                           ablation tables (chapters 5-6 and later)
 ``cnnbook.architectures`` model builders from the papers' tables
