@@ -12,9 +12,13 @@ derives is shown there in full and imported from here afterwards.
 ``cnnbook.plots``         figure defaults and shared plotting routines
 ``cnnbook.ops``           NumPy convolution and pooling (chapters 1-2)
 ``cnnbook.sizing``        output sizes, parameter and multiply counts
-                          (chapter 3; receptive fields, chapter 10;
+                          (chapter 3; classic layers, chapter 7;
+                          networks with branches, chapter 8;
+                          receptive fields, chapter 10;
                           transposed convolutions, chapter 12)
 ``cnnbook.backprop``      forward and backward passes in NumPy (chapter 4)
+``cnnbook.gradients``     gradients of Keras functions on any backend
+                          (chapter 4; chapter 13)
 ``cnnbook.training``      experiments: best-epoch training, several seeds,
                           ablation tables (chapters 5-6 and later)
 ``cnnbook.architectures`` model builders from the papers' tables

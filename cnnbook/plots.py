@@ -81,6 +81,47 @@ def show_images(
     return fig
 
 
+def draw_numbers(ax, values, title=None, *, boxes=(), window=None):
+    """Draw a small matrix with its numbers written in (chapters 1, 2, 4).
+
+    The cells are shaded lightly by value (cividis), or, with ``window``,
+    by the ``window`` x ``window`` block they belong to, so that a pooling
+    window and its output share a shade. ``boxes`` outlines cells:
+    ``((row, column), size)`` boxes a size x size block whose top-left
+    cell is (row, column). Returns ``ax``.
+    """
+    import matplotlib.pyplot as plt
+
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 2:
+        raise ValueError(
+            f"values must be a 2-D matrix, not shape {values.shape}"
+        )
+    if window is None:
+        shade = values
+    else:
+        rows, cols = np.indices(values.shape) // window
+        shade = rows * (values.shape[1] // window + 1) + cols
+    ax.imshow(shade, cmap="cividis", alpha=0.35)
+    for (j, k), value in np.ndenumerate(values):
+        ax.text(k, j, f"{value + 0.0:g}", ha="center", va="center")
+    for (j, k), size in boxes:
+        ax.add_patch(
+            plt.Rectangle(
+                (k - 0.5, j - 0.5),
+                size,
+                size,
+                fill=False,
+                linewidth=2.5,
+                edgecolor="crimson",
+            )
+        )
+    if title:
+        ax.set_title(title)
+    ax.axis("off")
+    return ax
+
+
 def plot_history(history, metrics=("loss", "accuracy"), title=None):
     """Training curves from ``model.fit``: one panel per metric.
 

@@ -2,18 +2,23 @@
 receptive fields.
 
 Chapter 3 derives the output sizes, parameters and multiplications and
-shows them line for line; chapter 8 adds the layers of modern networks
+shows them line for line; chapter 7 adds the classic networks' layers
+(``extended_layer_sizes``, ``extended_layer_table``, grouped and partially
+connected convolutions), chapter 8 the layers of modern networks
 (``network_layer_sizes``, ``network_table``, ``network_depth``) and
 chapter 10 the receptive field (``receptive_field_size``), each shown in
 its chapter (``tests/book/test_helpers_in_sync.py`` keeps the copies
 identical); later chapters import them from here. Shapes follow Keras's
 ``channels_last`` layout: (rows, columns, channels), without the batch
-axis.
+axis. Chapter 3's functions refuse bad arguments with a one-line call to a
+``_check_...`` function defined at the end of this module.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from cnnbook import _checks
 
 
 def conv_output_size(w, f, s=1, p=0, mode="exact"):
@@ -24,24 +29,21 @@ def conv_output_size(w, f, s=1, p=0, mode="exact"):
     ``mode="floor"`` the leftover rows or columns are dropped, as Keras and
     TensorFlow do.
     """
-    if min(w, f, s) < 1 or p < 0:
-        raise ValueError(
-            f"W={w}, F={f}, S={s}, P={p}: W, F and S must be at least 1 "
-            f"and P at least 0"
-        )
+    _check_sizes(w=w, f=f, s=s, p=p)
     span = w - f + 2 * p
     if span < 0:
         raise ValueError(
-            f"W={w}, F={f}, P={p}: the filter is wider than the padded "
-            f"input ({w + 2 * p}); use a smaller filter or more padding"
+            f"f={f} is wider than the input w={w} padded with p={p} zeros "
+            f"on each side ({w + 2 * p}): use a smaller filter or more "
+            f"padding"
         )
     if mode not in ("exact", "floor"):
         raise ValueError(f'mode must be "exact" or "floor", not {mode!r}')
     if mode == "exact" and span % s:
         raise ValueError(
-            f"W={w}, F={f}, S={s}, P={p} gives (W - F + 2P)/S + 1 = "
-            f"{span / s + 1:g}, not a whole number: use a stride that "
-            f"divides W - F + 2P = {span}, or change P or F "
+            f"w={w}, f={f}, s={s}, p={p} gives (W - F + 2P)/S + 1 = "
+            f"{span / s + 1:g}, not a whole number: use a stride s that "
+            f"divides W - F + 2P = {span}, or change p or f "
             f'(mode="floor" drops the leftover, as Keras does)'
         )
     return span // s + 1
@@ -63,6 +65,7 @@ def keras_output_size(w, f, s=1, padding="valid"):
     floor((W - F)/S) + 1. "same" pads so that the output has ceil(W/S)
     positions, whatever the filter size.
     """
+    _check_sizes(w=w, f=f, s=s)
     if padding == "valid":
         return conv_output_size(w, f, s, 0, mode="floor")
     if padding == "same":
@@ -88,6 +91,7 @@ def conv_params(f, d_in, d_out, bias=True):
     ``f`` is the filter size, or a (rows, columns) pair for a rectangular
     filter such as 1 x 3. Without a bias each filter has F F D weights.
     """
+    _check_sizes(f=f, d_in=d_in, d_out=d_out, bias=bias)
     rows, cols = (f, f) if np.isscalar(f) else f
     return d_out * (rows * cols * d_in + int(bias))
 
@@ -98,6 +102,7 @@ def conv_multiplies(f, d_in, w_out, h_out, d_out):
     Chapter 3: each of the W' H' D' outputs is the dot product of a filter
     (F F D weights) with a patch of the input; the bias is an addition.
     """
+    _check_sizes(f=f, d_in=d_in, w_out=w_out, h_out=h_out, d_out=d_out)
     rows, cols = (f, f) if np.isscalar(f) else f
     return rows * cols * d_in * w_out * h_out * d_out
 
@@ -109,6 +114,7 @@ def layer_sizes(layer, input_shape):
     for Concatenate). Dense acts on the last axis, as a 1 x 1 convolution
     would; pooling and reshaping layers have no parameters or multiplies.
     """
+    _check_layer_input(layer, input_shape)
     kind = type(layer).__name__
     if kind == "Conv2D" and (layer.dilation_rate, layer.groups) != ((1, 1), 1):
         kind = "Conv2D with dilation or groups"
@@ -135,7 +141,8 @@ def layer_sizes(layer, input_shape):
         )
         return (h_out, w_out, d), 0, 0
     if kind in ("GlobalMaxPooling2D", "GlobalAveragePooling2D"):
-        return (input_shape[-1],), 0, 0
+        depth = input_shape[-1]
+        return ((1, 1, depth) if layer.keepdims else (depth,)), 0, 0
     if kind == "Flatten":
         return (int(np.prod(input_shape)),), 0, 0
     if kind == "Concatenate":
@@ -156,6 +163,7 @@ def layer_table(model):
     Chapter 3: each row comes from the formulas of the chapter, using only
     the layer's settings and the shape of the tensor that flows into it.
     """
+    _check_model(model)
     rows = []
     for layer in model.layers:
         if type(layer).__name__ == "InputLayer":
@@ -360,3 +368,90 @@ def receptive_field_size(stack):
         size += (f - 1) * step
         step *= s
     return size
+
+
+# --- argument checks (not taught) ---------------------------------------
+
+_MEANINGS = {
+    "w": "the input width",
+    "f": "the filter or window width",
+    "s": "the stride",
+    "p": "the zeros of padding on each side",
+    "d_in": "the input depth",
+    "d_out": "the number of filters",
+    "w_out": "the output width",
+    "h_out": "the output height",
+}
+
+
+def _check_sizes(**sizes):
+    """Each size must be a whole number: at least 0 for the padding ``p``,
+    at least 1 otherwise; ``bias`` must be True or False. Beside ``d_in``
+    (conv_params, conv_multiplies), ``f`` may be a (rows, columns) pair."""
+    for name, value in sizes.items():
+        if name == "bias":
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(
+                    f"bias must be True or False, not {value!r}"
+                )
+        elif name == "f" and "d_in" in sizes and isinstance(
+            value, (tuple, list)
+        ):
+            if len(value) != 2:
+                raise ValueError(
+                    f"f must be one filter size or a (rows, columns) pair, "
+                    f"not {value!r}"
+                )
+            for part in value:
+                _checks.whole(part, "f", 1, "each side of the filter")
+        else:
+            minimum = 0 if name == "p" else 1
+            _checks.whole(value, name, minimum, _MEANINGS.get(name, ""))
+
+
+def _check_layer_input(layer, input_shape):
+    """A Keras layer in channels_last layout, and a shape without the batch
+    axis (a list of shapes for Concatenate) whose sizes are whole numbers."""
+    import keras
+
+    if not isinstance(layer, keras.layers.Layer):
+        raise TypeError(
+            f"layer must be a Keras layer, not {type(layer).__name__}"
+        )
+    if getattr(layer, "data_format", "channels_last") != "channels_last":
+        raise ValueError(
+            f"layer {layer.name!r} has data_format={layer.data_format!r}: "
+            f"layer_sizes computes the channels_last layout only, (rows, "
+            f"columns, channels); build the layer with "
+            f"data_format='channels_last'"
+        )
+    shapes = input_shape if type(layer).__name__ == "Concatenate" else [
+        input_shape
+    ]
+    for shape in shapes:
+        if not isinstance(shape, (tuple, list)) or not shape:
+            raise TypeError(
+                f"input_shape must be a tuple of sizes without the batch "
+                f"axis, such as (28, 28, 1) (a list of them for "
+                f"Concatenate), not {input_shape!r}"
+            )
+        for size in shape:
+            _checks.whole(size, "input_shape", 1, "every size in it")
+    kind = type(layer).__name__
+    spatial = ("Conv2D", "MaxPooling2D", "AveragePooling2D",
+               "GlobalMaxPooling2D", "GlobalAveragePooling2D")
+    if kind in spatial and len(input_shape) != 3:
+        raise ValueError(
+            f"input_shape {tuple(input_shape)} for {kind} {layer.name!r} "
+            f"must be (rows, columns, channels), without the batch axis"
+        )
+
+
+def _check_model(model):
+    """A Keras model whose layers can be listed."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"model must be a Keras model, not {type(model).__name__}"
+        )

@@ -1,18 +1,21 @@
-"""The NumPy layers of Chapter 4 against numerical gradients and TensorFlow.
+"""The NumPy layers of Chapter 4 against numerical gradients and autodiff.
 
 Every backward function is checked twice over random shapes: against
 central differences (relative error below 1e-6 in float64) and against
-``tf.GradientTape`` on the matching TensorFlow op.
+automatic differentiation of the matching ``keras.ops`` operation, through
+``cnnbook.gradients`` (on the backend the tests run with).
 """
 
+import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cnnbook import backprop as bp
+from cnnbook.gradients import gradient
 from cnnbook.ops import conv2d
+from tests.refusals import check_refusal, not_whole, wrong_arrays
 
 EXAMPLES = settings(max_examples=50, deadline=None)
 TOLERANCE = 1e-6
@@ -23,11 +26,7 @@ batch_shapes = st.sampled_from([(), (1,), (2,)])
 
 def tape_gradients(function, *arrays):
     """Gradients of function(*tensors) with respect to each array."""
-    tensors = [tf.constant(a, dtype=tf.float64) for a in arrays]
-    with tf.GradientTape() as tape:
-        tape.watch(tensors)
-        loss = function(*tensors)
-    return [g.numpy() for g in tape.gradient(loss, tensors)]
+    return list(gradient(function, tuple(np.float64(a) for a in arrays)))
 
 
 def as_batch(x):
@@ -90,13 +89,12 @@ def test_conv_backward_matches_numerical_gradients(case):
 
 @EXAMPLES
 @given(case=conv_cases)
-def test_conv_backward_matches_tensorflow(case):
+def test_conv_backward_matches_autodiff(case):
     x, kernels, grad_out = conv_problem(case)
     grad_x, grad_kernels = bp.conv_backward(x, kernels, grad_out)
     tf_x, tf_k = tape_gradients(
-        lambda a, w: tf.reduce_sum(
-            tf.nn.conv2d(as_batch(a), w, 1, "VALID")
-            * as_batch(grad_out)
+        lambda a, w: keras.ops.sum(
+            keras.ops.conv(as_batch(a), w) * as_batch(grad_out)
         ),
         x,
         kernels,
@@ -121,8 +119,7 @@ def test_one_channel_correlation_and_its_backward(height, width, f_h, f_w,
     w = rng.normal(size=(f_h, f_w))
     out = bp.correlate2d(x, w)
     grad_out = rng.normal(size=out.shape)
-    expected = tf.nn.conv2d(x[None, :, :, None], w[:, :, None, None], 1,
-                            "VALID").numpy()[0, :, :, 0]
+    expected = conv2d(x[:, :, None], w[:, :, None, None])[:, :, 0]
     np.testing.assert_allclose(out, expected, atol=1e-12)
     grad_x, grad_w = bp.correlate2d_backward(x, w, grad_out)
     numeric_x = bp.numerical_gradient(
@@ -134,9 +131,11 @@ def test_one_channel_correlation_and_its_backward(height, width, f_h, f_w,
     assert bp.relative_error(grad_x, numeric_x) < TOLERANCE
     assert bp.relative_error(grad_w, numeric_w) < TOLERANCE
     tf_x, tf_w = tape_gradients(
-        lambda a, k: tf.reduce_sum(
-            tf.nn.conv2d(a[None, :, :, None], k[:, :, None, None], 1,
-                         "VALID")[0, :, :, 0] * grad_out
+        lambda a, k: keras.ops.sum(
+            keras.ops.conv(a[None, :, :, None], k[:, :, None, None])[
+                0, :, :, 0
+            ]
+            * grad_out
         ),
         x,
         w,
@@ -200,15 +199,17 @@ def test_maxpool_matches_numerical_gradients(case):
 
 @EXAMPLES
 @given(case=pool_cases)
-def test_maxpool_matches_tensorflow(case):
+def test_maxpool_matches_keras_and_autodiff(case):
     x, out, switches, grad_out = pool_problem(case)
     size = case["size"]
-    batch = tf.constant(as_batch(x), dtype=tf.float64)
-    expected = tf.nn.max_pool2d(batch, size, size, "VALID").numpy()
-    np.testing.assert_array_equal(as_batch(out), expected)
+    window = (size, size)
+    expected = keras.ops.convert_to_numpy(
+        keras.ops.max_pool(as_batch(x), window, window)
+    )
+    np.testing.assert_allclose(as_batch(out), expected, atol=1e-6)
     (tf_x,) = tape_gradients(
-        lambda a: tf.reduce_sum(
-            tf.nn.max_pool2d(as_batch(a), size, size, "VALID")
+        lambda a: keras.ops.sum(
+            keras.ops.max_pool(as_batch(a), window, window)
             * as_batch(grad_out)
         ),
         x,
@@ -243,27 +244,27 @@ def relu_problem(case):
 
 @EXAMPLES
 @given(case=relu_cases)
-def test_relu_matches_numerical_gradients_and_tensorflow(case):
+def test_relu_matches_numerical_gradients_and_autodiff(case):
     x, grad_out = relu_problem(case)
     grad_x = bp.relu_backward(x, grad_out)
     numeric = bp.numerical_gradient(
         lambda v: np.sum(bp.relu_forward(v) * grad_out), x.copy()
     )
     (tf_x,) = tape_gradients(
-        lambda a: tf.reduce_sum(tf.nn.relu(a) * grad_out), x
+        lambda a: keras.ops.sum(keras.ops.relu(a) * grad_out), x
     )
     assert bp.relative_error(grad_x, numeric) < TOLERANCE
     np.testing.assert_array_equal(grad_x, tf_x)
 
 
-@tf.custom_gradient
+@keras.ops.custom_gradient
 def guided_relu(x):
-    def grad(upstream):
-        return upstream * tf.cast(x > 0, x.dtype) * tf.cast(
-            upstream > 0, x.dtype
-        )
+    def grad(*args, upstream=None):
+        upstream = args[0] if upstream is None else upstream
+        keep = keras.ops.logical_and(x > 0, upstream > 0)
+        return upstream * keras.ops.cast(keep, x.dtype)
 
-    return tf.nn.relu(x), grad
+    return keras.ops.relu(x), grad
 
 
 @EXAMPLES
@@ -277,7 +278,7 @@ def test_the_three_relu_rules(case):
     np.testing.assert_array_equal(guided, np.maximum(plain, 0))
     np.testing.assert_array_equal(guided, np.where(x > 0, deconv, 0))
     (tf_guided,) = tape_gradients(
-        lambda a: tf.reduce_sum(guided_relu(a) * signal), x
+        lambda a: keras.ops.sum(guided_relu(a) * signal), x
     )
     np.testing.assert_array_equal(guided, tf_guided)
 
@@ -300,3 +301,249 @@ def test_numerical_gradient_of_a_known_function():
 )
 def test_relative_error(a, b, expected):
     assert bp.relative_error(a, b) == pytest.approx(expected)
+
+
+# --- Stride and padding -----------------------------------------------------
+
+strided_cases = st.fixed_dictionaries(
+    {
+        "batch": batch_shapes,
+        "height": st.integers(2, 7),
+        "width": st.integers(2, 7),
+        "depth": st.integers(1, 2),
+        "f": st.integers(1, 3),
+        "filters": st.integers(1, 2),
+        "stride": st.integers(1, 3),
+        "padding": st.integers(0, 2),
+        "seed": seeds,
+    }
+).filter(lambda c: min(c["height"], c["width"]) + 2 * c["padding"] >= c["f"])
+
+
+def strided_problem(case):
+    rng = np.random.default_rng(case["seed"])
+    x = rng.normal(size=(*case["batch"], case["height"], case["width"],
+                         case["depth"]))
+    kernels = rng.normal(
+        size=(case["f"], case["f"], case["depth"], case["filters"])
+    )
+    out = bp.conv_forward_strided(x, kernels, case["stride"], case["padding"])
+    return x, kernels, out, rng.normal(size=out.shape)
+
+
+def keras_strided(x, kernels, stride, padding):
+    """The same convolution with keras.ops: explicit zeros, then a
+    strided 'valid' convolution."""
+    pad = [(0, 0), (padding, padding), (padding, padding), (0, 0)]
+    return keras.ops.conv(keras.ops.pad(x, pad), kernels, strides=stride)
+
+
+@EXAMPLES
+@given(case=strided_cases)
+def test_strided_forward_matches_chapter_1_and_keras(case):
+    x, kernels, out, _ = strided_problem(case)
+    stride, padding = case["stride"], case["padding"]
+    single = x.reshape(-1, *x.shape[-3:])[0]
+    np.testing.assert_allclose(
+        out.reshape(-1, *out.shape[-3:])[0],
+        conv2d(single, kernels, stride=stride, padding=padding),
+        atol=1e-12,
+    )
+    expected = keras.ops.convert_to_numpy(
+        keras_strided(as_batch(x).astype("float32"),
+                      kernels.astype("float32"), stride, padding)
+    )
+    np.testing.assert_allclose(as_batch(out), expected, atol=1e-4)
+
+
+@EXAMPLES
+@given(case=strided_cases)
+def test_strided_backward_matches_numerical_gradients_and_autodiff(case):
+    x, kernels, _, grad_out = strided_problem(case)
+    stride, padding = case["stride"], case["padding"]
+    grad_x, grad_k = bp.conv_backward_strided(x, kernels, grad_out, stride,
+                                              padding)
+    numeric_x = bp.numerical_gradient(
+        lambda v: np.sum(
+            bp.conv_forward_strided(v, kernels, stride, padding) * grad_out
+        ),
+        x.copy(),
+    )
+    numeric_k = bp.numerical_gradient(
+        lambda v: np.sum(
+            bp.conv_forward_strided(x, v, stride, padding) * grad_out
+        ),
+        kernels.copy(),
+    )
+    assert grad_x.shape == x.shape and grad_k.shape == kernels.shape
+    assert bp.relative_error(grad_x, numeric_x) < TOLERANCE
+    assert bp.relative_error(grad_k, numeric_k) < TOLERANCE
+    auto_x, auto_k = tape_gradients(
+        lambda a, w: keras.ops.sum(
+            keras_strided(as_batch(a), w, stride, padding)
+            * as_batch(grad_out)
+        ),
+        x,
+        kernels,
+    )
+    assert bp.relative_error(grad_x, auto_x) < 1e-12
+    assert bp.relative_error(grad_k, auto_k) < 1e-12
+
+
+def test_stride_leaves_unused_inputs_without_gradient():
+    """Width 6 and stride 2: a 1 x 1 filter reads columns 0, 2, 4; a 3 x 3
+    filter fits at columns 0 and 2 and never reads column 5."""
+    x = np.ones((1, 6, 1))
+    kernels = np.ones((1, 1, 1, 1))  # 1 x 1: reads columns 0, 2 and 4
+    grad_x, _ = bp.conv_backward_strided(x, kernels, np.ones((1, 3, 1)), 2)
+    np.testing.assert_array_equal(grad_x[0, :, 0], [1, 0, 1, 0, 1, 0])
+    three = np.ones((3, 3, 1, 1))
+    grad_x, _ = bp.conv_backward_strided(
+        np.ones((3, 6, 1)), three, np.ones((1, 2, 1)), 2
+    )
+    np.testing.assert_array_equal(grad_x[1, :, 0], [1, 1, 2, 1, 1, 0])
+
+
+# --- Ties and kinks -----------------------------------------------------
+
+
+def test_ties_and_kinks_pick_the_subgradient_the_frameworks_pick():
+    """Max pooling: the first maximum in row-major order takes the whole
+    gradient; ReLU at 0: gradient 0. Central differences give the average
+    (half to each of two tied inputs), another valid subgradient."""
+    x = np.array([[3.0, 3.0], [1.0, 2.0]]).reshape(2, 2, 1)
+    out, switches = bp.maxpool_forward(x)
+    assert switches.item() == 0
+    grad = bp.maxpool_backward(x.shape, switches, np.ones((1, 1, 1)))
+    (auto,) = tape_gradients(
+        lambda a: keras.ops.sum(keras.ops.max_pool(a[None], (2, 2), (2, 2))),
+        x,
+    )
+    np.testing.assert_array_equal(grad, auto)
+    np.testing.assert_array_equal(grad[..., 0], [[1, 0], [0, 0]])
+    numeric = bp.numerical_gradient(
+        lambda v: np.sum(bp.maxpool_forward(v)[0]), x.copy()
+    )
+    np.testing.assert_allclose(numeric[..., 0], [[0.5, 0.5], [0, 0]])
+    a = np.array([-1.0, 0.0, 2.0])
+    (auto,) = tape_gradients(lambda v: keras.ops.sum(keras.ops.relu(v)), a)
+    np.testing.assert_array_equal(bp.relu_backward(a, np.ones(3)), [0, 0, 1])
+    np.testing.assert_array_equal(auto, [0, 0, 1])
+
+
+# --- refusals ---------------------------------------------------------------
+
+X4 = np.zeros((4, 4, 2))
+K = np.zeros((3, 3, 2, 3))
+X_INVALID = st.one_of(
+    wrong_arrays((4, 4, 2), ndims=[0, 1, 2]),
+    st.just(np.zeros((4, 4, 3))),  # depth differs from the kernels'
+    st.just(np.zeros((2, 4, 2))),  # smaller than the filter
+)
+K_INVALID = st.one_of(
+    wrong_arrays((3, 3, 2, 3), ndims=[0, 1, 2, 3, 5]),
+    st.just(np.zeros((3, 2, 2, 3))),  # not square
+    st.just(np.zeros((3, 3, 1, 3))),  # depth differs from the input's
+    st.just(np.zeros((5, 5, 2, 3))),  # larger than the input
+)
+BACKPROP = {
+    bp.correlate2d: (
+        dict(x=np.zeros((4, 4)), w=np.zeros((2, 2))),
+        {"x": st.one_of(wrong_arrays((4, 4)), st.just(np.zeros((1, 4)))),
+         "w": st.one_of(wrong_arrays((2, 2)), st.just(np.zeros((5, 2))))},
+    ),
+    bp.correlate2d_backward: (
+        dict(x=np.zeros((4, 4)), w=np.zeros((2, 2)),
+             grad_out=np.zeros((3, 3))),
+        {"grad_out": wrong_arrays((3, 3), sizes=True)},
+    ),
+    bp.conv_forward: (dict(x=X4, kernels=K),
+                      {"x": X_INVALID, "kernels": K_INVALID}),
+    bp.conv_backward: (
+        dict(x=X4, kernels=K, grad_out=np.zeros((2, 2, 3))),
+        {"x": X_INVALID, "kernels": K_INVALID,
+         "grad_out": wrong_arrays((2, 2, 3), sizes=True)},
+    ),
+    bp.conv_forward_strided: (
+        dict(x=X4, kernels=K, stride=2, padding=1),
+        {"x": X_INVALID.filter(lambda v: not (
+            isinstance(v, np.ndarray) and v.shape == (2, 4, 2))),
+         "kernels": K_INVALID.filter(lambda v: not (
+            isinstance(v, np.ndarray) and v.shape == (5, 5, 2, 3))),
+         "stride": not_whole(1), "padding": not_whole(0)},
+    ),
+    bp.conv_backward_strided: (
+        dict(x=X4, kernels=K, grad_out=np.zeros((2, 2, 3)), stride=2,
+             padding=1),
+        {"grad_out": wrong_arrays((2, 2, 3), sizes=True),
+         "stride": not_whole(1), "padding": not_whole(0)},
+    ),
+    bp.maxpool_forward: (
+        dict(x=X4, size=2),
+        {"x": st.one_of(wrong_arrays((4, 4, 2), ndims=[0, 1, 2]),
+                        st.just(np.zeros((1, 4, 2)))),
+         "size": st.one_of(not_whole(1), st.just(5))},
+    ),
+    bp.maxpool_backward: (
+        dict(x_shape=(4, 4, 2), switches=np.zeros((2, 2, 2), int),
+             grad_out=np.zeros((2, 2, 2)), size=2),
+        {"x_shape": st.sampled_from([None, (4, 4), (4, -4, 2), "442",
+                                     (4.0, 4, 2)]),
+         "switches": st.one_of(
+             wrong_arrays((2, 2, 2)),
+             st.just(np.zeros((2, 2, 2))),  # floats, not positions
+             st.just(np.zeros((2, 3, 2), int)),
+             st.just(np.full((2, 2, 2), 4)),  # outside a 2 x 2 window
+         ),
+         "grad_out": wrong_arrays((2, 2, 2), sizes=True),
+         "size": st.one_of(not_whole(1), st.just(5))},
+    ),
+    bp.relu_forward: (dict(x=X4), {"x": st.sampled_from(
+        [None, [1.0, -1.0], np.array(["a"])])}),
+    bp.numerical_gradient: (
+        dict(loss=np.sum, x=np.zeros(3), eps=1e-6),
+        {"loss": st.sampled_from([None, 3, "sum"]),
+         "x": st.sampled_from([np.arange(3), [0.0, 1.0], None,
+                               np.array([True])]),
+         "eps": st.one_of(st.sampled_from([0, -1e-6, 1.5, None, "a", True]),
+                          st.floats(max_value=0))},
+    ),
+    bp.relative_error: (
+        dict(a=np.zeros(3), b=np.zeros(3)),
+        {"a": st.sampled_from([np.zeros(4), np.zeros((3, 1)), "abc"]),
+         "b": st.sampled_from([np.zeros(2), None, "abc"])},
+    ),
+}
+for rule in (bp.relu_backward, bp.relu_backward_deconvnet,
+             bp.relu_backward_guided):
+    BACKPROP[rule] = (
+        dict(x=X4, grad_out=X4),
+        {"x": st.sampled_from([None, [0.0]]),
+         "grad_out": wrong_arrays((4, 4, 2), sizes=True)},
+    )
+
+TYPE_ERRORS = {"x_shape", "loss"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_backprop_helpers_refuse_invalid_arguments(data):
+    function = data.draw(st.sampled_from(list(BACKPROP)), label="function")
+    valid, invalid = BACKPROP[function]
+    name = data.draw(st.sampled_from(sorted(invalid)), label="argument")
+    value = data.draw(invalid[name], label="value")
+    error = None
+    if name in TYPE_ERRORS:
+        error = TypeError
+    elif name == "switches" and isinstance(value, np.ndarray):
+        error = ValueError if value.dtype == int else TypeError
+    elif name == "eps":
+        number = isinstance(value, (int, float)) and not isinstance(
+            value, bool
+        )
+        error = ValueError if number else TypeError
+    elif name == "x" and function is bp.numerical_gradient:
+        error = TypeError
+    elif name in ("a", "b"):
+        error = ValueError if isinstance(value, np.ndarray) else TypeError
+    check_refusal(function, valid, name, value, error)

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnnbook.ops import avg_pool2d, max_pool2d, maxout, pool2d
+from tests.refusals import check_refusal, not_whole, wrong_arrays
 
 
 @st.composite
@@ -78,5 +79,51 @@ def test_maxout_is_a_max_over_consecutive_channels(groups, k, seed):
 
 
 def test_maxout_rejects_a_depth_that_k_does_not_divide():
-    with pytest.raises(ValueError, match="multiple"):
+    with pytest.raises(ValueError, match="k=4 does not divide the depth 6"):
         maxout(np.zeros((2, 2, 6)), 4)
+
+
+# --- refusals ---------------------------------------------------------------
+
+POOL_X = st.one_of(
+    wrong_arrays((6, 6, 2), ndims=[0, 1, 2, 4]),
+    st.just(np.zeros((1, 6, 2))),  # smaller than a 2 x 2 window
+)
+POOLING = {
+    pool2d: (
+        dict(x=np.zeros((6, 6, 2)), reduce=np.max, size=2, stride=None),
+        {
+            "x": POOL_X,
+            "reduce": st.sampled_from([None, "max", 3]),
+            "size": st.one_of(not_whole(1), st.just(7)),
+            "stride": not_whole(1).filter(lambda v: v is not None),
+        },
+    ),
+    max_pool2d: (
+        dict(x=np.zeros((6, 6, 2)), size=2, stride=None),
+        {
+            "x": POOL_X,
+            "size": st.one_of(not_whole(1), st.just(7)),
+            "stride": not_whole(1).filter(lambda v: v is not None),
+        },
+    ),
+    maxout: (
+        dict(x=np.zeros((3, 3, 6)), k=2),
+        {
+            "x": wrong_arrays((3, 3, 6), ndims=[0, 1, 2, 4]),
+            "k": st.one_of(not_whole(1), st.just(4)),
+        },
+    ),
+}
+POOLING[avg_pool2d] = POOLING[max_pool2d]
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_pooling_helpers_refuse_invalid_arguments(data):
+    function = data.draw(st.sampled_from(list(POOLING)), label="function")
+    valid, invalid = POOLING[function]
+    name = data.draw(st.sampled_from(sorted(invalid)), label="argument")
+    value = data.draw(invalid[name], label="value")
+    error = TypeError if name == "reduce" else None
+    check_refusal(function, valid, name, value, error)

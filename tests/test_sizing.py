@@ -15,6 +15,7 @@ from cnnbook.architectures.classic import (
     lenet5_c3_table,
 )
 from cnnbook.ops import conv2d
+from tests.refusals import check_refusal, expected_error, not_whole
 from cnnbook.sizing import (
     conv_multiplies,
     conv_output_size,
@@ -218,10 +219,10 @@ def test_the_textbook_invalid_case_raises_and_says_how_to_fix_it():
 @pytest.mark.parametrize(
     "args, message",
     [
-        ((5, 7), "wider than the padded input"),
-        ((0, 3), "at least 1"),
-        ((10, 3, 0), "at least 1"),
-        ((10, 3, 1, -1), "at least 0"),
+        ((5, 7), "f=7 is wider than the input w=5"),
+        ((0, 3), r"w \(the input width\) must be a whole number >= 1"),
+        ((10, 3, 0), r"s \(the stride\) must be a whole number >= 1"),
+        ((10, 3, 1, -1), r"p \(the zeros of padding on each side\) must"),
     ],
 )
 def test_impossible_configurations_raise(args, message):
@@ -236,6 +237,12 @@ def test_unknown_options_raise():
         keras_output_size(10, 3, 1, padding="full")
     with pytest.raises(ValueError, match="not a whole number"):
         pool_output_size(7, 2)
+
+
+def test_global_pooling_keeps_dims_when_asked():
+    layer = keras.layers.GlobalMaxPooling2D(keepdims=True)
+    shape = tuple(layer.compute_output_shape((None, 5, 5, 7)))[1:]
+    assert layer_sizes(layer, (5, 5, 7)) == (shape, 0, 0) == ((1, 1, 7), 0, 0)
 
 
 def test_unsupported_layers_raise():
@@ -380,6 +387,98 @@ def test_grouped_conv_counts_match_keras(
 def test_bad_groups_raise(groups):
     with pytest.raises(ValueError, match="divides both"):
         grouped_conv_params(3, 4, 8, groups)
+# --- refusals ---------------------------------------------------------------
+
+WHOLE, PADDING = not_whole(1), not_whole(0)
+MODES = st.one_of(st.text(max_size=5), st.none()).filter(
+    lambda m: m not in ("exact", "floor")
+)
+PADDINGS = st.one_of(st.text(max_size=5), st.none()).filter(
+    lambda m: m not in ("valid", "same")
+)
+FILTERS = st.one_of(
+    WHOLE, st.sampled_from([(3,), (3, 0), (3, 3, 3), (3, 1.5), [0, 2]])
+)
+SIZING = {
+    conv_output_size: (
+        dict(w=10, f=3, s=1, p=0, mode="exact"),
+        {"w": WHOLE, "f": st.one_of(WHOLE, st.just(11)), "s": WHOLE,
+         "p": PADDING, "mode": MODES},
+    ),
+    pool_output_size: (
+        dict(w=10, f=2, s=None, mode="exact"),
+        {"w": WHOLE, "f": st.one_of(WHOLE, st.just(11)),
+         "s": WHOLE.filter(lambda v: v is not None), "mode": MODES},
+    ),
+    keras_output_size: (
+        dict(w=10, f=3, s=1, padding="valid"),
+        {"w": WHOLE, "f": WHOLE, "s": WHOLE, "padding": PADDINGS},
+    ),
+    same_padding: (
+        dict(w=10, f=3, s=1),
+        {"w": WHOLE, "f": WHOLE, "s": WHOLE},
+    ),
+    conv_params: (
+        dict(f=3, d_in=3, d_out=8, bias=True),
+        {"f": FILTERS, "d_in": WHOLE, "d_out": WHOLE,
+         "bias": st.sampled_from([0, 1, "yes", None, 1.0])},
+    ),
+    conv_multiplies: (
+        dict(f=3, d_in=3, w_out=8, h_out=8, d_out=8),
+        {"f": FILTERS, "d_in": WHOLE, "w_out": WHOLE, "h_out": WHOLE,
+         "d_out": WHOLE},
+    ),
+    layer_sizes: (
+        dict(layer=keras.layers.Conv2D(4, 3), input_shape=(8, 8, 3)),
+        {
+            "layer": st.sampled_from(
+                [None, "Conv2D", 3, keras.layers.Conv2D(
+                    4, 3, data_format="channels_first")]
+            ),
+            "input_shape": st.one_of(
+                st.sampled_from([None, "abc", (8, 8), (8, 8, 3, 1), ()]),
+                st.tuples(st.just(8), WHOLE, st.just(3)),
+            ),
+        },
+    ),
+    layer_table: (
+        dict(model=keras.Sequential([keras.Input((4,)),
+                                     keras.layers.Dense(2)])),
+        {"model": st.sampled_from([None, keras.layers.Dense(2), [1]])},
+    ),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_sizing_helpers_refuse_invalid_arguments(data):
+    function = data.draw(st.sampled_from(list(SIZING)), label="function")
+    valid, invalid = SIZING[function]
+    name = data.draw(st.sampled_from(sorted(invalid)), label="argument")
+    value = data.draw(invalid[name], label="value")
+    error = None
+    if name in ("mode", "padding"):
+        error = ValueError  # a string outside the allowed ones
+    elif name == "bias":
+        error = TypeError  # not True or False
+    elif name == "f" and isinstance(value, (tuple, list)):
+        pairs = function in (conv_params, conv_multiplies)
+        error = ValueError if pairs and 1.5 not in value else TypeError
+    elif name == "layer":
+        error = ValueError if isinstance(value, keras.Layer) else TypeError
+    elif name == "input_shape":
+        error = TypeError
+        if isinstance(value, tuple) and len(value) in (2, 4):
+            error = ValueError
+        elif isinstance(value, tuple) and len(value) == 3:
+            error = expected_error(value[1])
+    check_refusal(function, valid, name, value, error)
+
+
+def test_channels_first_layers_are_refused_clearly():
+    layer = keras.layers.MaxPooling2D(2, data_format="channels_first")
+    with pytest.raises(ValueError, match="data_format='channels_first'"):
+        layer_sizes(layer, (3, 8, 8))
 
 
 # --- Chapter 8: layers of modern networks ---------------------------------
