@@ -161,3 +161,184 @@ def layer_table(model):
             shape = tuple(layer.input.shape[1:])
         rows.append((layer.name, *layer_sizes(layer, shape)))
     return rows
+
+
+# --------------------------------------------------------------------------
+# Chapter 9: depthwise, separable, grouped and dilated convolutions
+# --------------------------------------------------------------------------
+
+
+def depthwise_params(f, d_in, multiplier=1, bias=True):
+    """Parameters of a depthwise convolution: D m (F F + 1) (Chapter 9).
+
+    Each of the ``d_in`` input channels gets ``multiplier`` filters of its
+    own, F x F x 1, so the layer has D m outputs and never mixes channels
+    (Keras's ``DepthwiseConv2D``, ``depth_multiplier=m``).
+    """
+    if min(d_in, multiplier) < 1:
+        raise ValueError(
+            f"d_in={d_in}, multiplier={multiplier}: both must be whole "
+            f"numbers of at least 1"
+        )
+    rows, cols = (f, f) if np.isscalar(f) else f
+    return d_in * multiplier * (rows * cols + int(bias))
+
+
+def depthwise_multiplies(f, d_in, w_out, h_out, multiplier=1):
+    """Multiplications of a depthwise convolution: F F x W' H' x D m.
+
+    Chapter 9: every output position of every one of the D m maps is the
+    dot product of one F x F filter with a patch of one channel.
+    """
+    rows, cols = (f, f) if np.isscalar(f) else f
+    return rows * cols * w_out * h_out * d_in * multiplier
+
+
+def separable_params(f, d_in, d_out, multiplier=1, bias=True):
+    """Parameters of a depthwise separable convolution (Chapter 9).
+
+    A depthwise F x F step (D m filters, no bias) then a pointwise 1 x 1
+    convolution from D m to D' channels with a bias, as Keras's
+    ``SeparableConv2D``: D m F F + D m D' (+ D').
+    """
+    depthwise = depthwise_params(f, d_in, multiplier, bias=False)
+    return depthwise + conv_params(1, d_in * multiplier, d_out, bias)
+
+
+def separable_multiplies(f, d_in, w_out, h_out, d_out, multiplier=1):
+    """Multiplications of a depthwise separable convolution (Chapter 9):
+    the depthwise step's F F W' H' D m plus the pointwise step's
+    D m W' H' D'."""
+    depthwise = depthwise_multiplies(f, d_in, w_out, h_out, multiplier)
+    pointwise = conv_multiplies(1, d_in * multiplier, w_out, h_out, d_out)
+    return depthwise + pointwise
+
+
+def grouped_params(f, d_in, d_out, groups, bias=True):
+    """Parameters of a grouped convolution: D'(F F D/G + 1) (Chapter 9).
+
+    The D input channels are split into G groups of D/G, and each group
+    has D'/G filters that see only its own channels (ResNeXt; Keras's
+    ``Conv2D(groups=G)``). G must divide both D and D'.
+    """
+    if groups < 1 or d_in % groups or d_out % groups:
+        raise ValueError(
+            f"groups={groups} must be a whole number of at least 1 that "
+            f"divides both d_in={d_in} and d_out={d_out}"
+        )
+    return conv_params(f, d_in // groups, d_out, bias)
+
+
+def grouped_multiplies(f, d_in, w_out, h_out, d_out, groups):
+    """Multiplications of a grouped convolution: F F D/G x W' H' x D'
+    (Chapter 9), G times fewer than the ungrouped layer."""
+    grouped_params(f, d_in, d_out, groups)  # validates the groups
+    return conv_multiplies(f, d_in // groups, w_out, h_out, d_out)
+
+
+def dilated_size(f, d):
+    """The span of an F-tap filter with dilation d: d (F - 1) + 1.
+
+    Chapter 9: the taps sit d pixels apart, so a 3 x 3 filter with d = 2
+    covers 5 x 5 pixels with 9 weights.
+    """
+    if min(f, d) < 1:
+        raise ValueError(f"F={f}, d={d}: both must be at least 1")
+    return d * (f - 1) + 1
+
+
+def receptive_field(kernels, strides=None, dilations=None):
+    """Receptive field of a stack of layers on the input (Chapter 9).
+
+    Layer i adds (span_i - 1) times the product of the strides before it,
+    where span_i = d_i (F_i - 1) + 1: r = 1 + sum_i (span_i - 1) J_i.
+    ``strides`` and ``dilations`` default to 1 for every layer.
+    """
+    n = len(kernels)
+    strides = [1] * n if strides is None else list(strides)
+    dilations = [1] * n if dilations is None else list(dilations)
+    if not len(strides) == len(dilations) == n:
+        raise ValueError(
+            f"{n} kernels, {len(strides)} strides and {len(dilations)} "
+            f"dilations: give one of each per layer"
+        )
+    field, jump = 1, 1
+    for f, s, d in zip(kernels, strides, dilations):
+        if s < 1:
+            raise ValueError(f"stride {s}: strides must be at least 1")
+        field += (dilated_size(f, d) - 1) * jump
+        jump *= s
+    return field
+
+
+def layer_counts(layer, input_shape):
+    """(parameters, multiplies) of one Keras layer, by formula (Chapter 9).
+
+    Handles every layer of the chapter's networks: Conv2D (with groups or
+    dilation), DepthwiseConv2D, SeparableConv2D, Dense and
+    BatchNormalization (its 4 numbers per channel: scale, offset and the
+    two running statistics, which ``count_params`` counts too), and
+    layers without weights. Multiplies are those of the convolutional and
+    dense layers, the count the MobileNet paper calls mult-adds.
+    """
+    kind = type(layer).__name__
+    *grid, d_in = input_shape
+    if kind in ("Conv2D", "DepthwiseConv2D", "SeparableConv2D"):
+        f = layer.kernel_size
+        h_out, w_out = (
+            keras_output_size(n, dilated_size(k, d), s, layer.padding)
+            for n, k, s, d in zip(grid, f, layer.strides, layer.dilation_rate)
+        )
+        bias = layer.use_bias
+    if kind == "Conv2D":
+        d_out, groups = layer.filters, layer.groups
+        return (
+            grouped_params(f, d_in, d_out, groups, bias),
+            grouped_multiplies(f, d_in, w_out, h_out, d_out, groups),
+        )
+    if kind == "DepthwiseConv2D":
+        m = layer.depth_multiplier
+        return (
+            depthwise_params(f, d_in, m, bias),
+            depthwise_multiplies(f, d_in, w_out, h_out, m),
+        )
+    if kind == "SeparableConv2D":
+        m, d_out = layer.depth_multiplier, layer.filters
+        return (
+            separable_params(f, d_in, d_out, m, bias),
+            separable_multiplies(f, d_in, w_out, h_out, d_out, m),
+        )
+    if kind == "Dense":
+        positions = int(np.prod(grid))
+        return (
+            conv_params(1, d_in, layer.units, layer.use_bias),
+            conv_multiplies(1, d_in, positions, 1, layer.units),
+        )
+    if kind == "BatchNormalization":
+        return (2 + int(layer.center) + int(layer.scale)) * d_in, 0
+    if not layer.weights:
+        return 0, 0
+    raise ValueError(
+        f"layer_counts does not know layer {layer.name!r} ({kind}); it "
+        f"handles Conv2D, DepthwiseConv2D, SeparableConv2D, Dense, "
+        f"BatchNormalization and layers without weights"
+    )
+
+
+def model_counts(model):
+    """Total (parameters, multiplies) of a Keras model, by formula.
+
+    Chapter 9: sums :func:`layer_counts` over the layers, each given the
+    shape of the tensor that flows into it (the first input where a layer
+    takes several, as Add and Concatenate do; they have no weights).
+    """
+    params = mults = 0
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        inputs = layer.input if isinstance(layer.input, list) else [
+            layer.input
+        ]
+        p, m = layer_counts(layer, tuple(inputs[0].shape[1:]))
+        params, mults = params + p, mults + m
+    return params, mults
