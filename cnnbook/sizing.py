@@ -247,7 +247,7 @@ def dilated_size(f, d):
     return d * (f - 1) + 1
 
 
-def receptive_field(kernels, strides=None, dilations=None):
+def receptive_field_size(kernels, strides=None, dilations=None):
     """Receptive field of a stack of layers on the input (Chapter 9).
 
     Layer i adds (span_i - 1) times the product of the strides before it,

@@ -146,11 +146,13 @@ def test_squeeze_excite_scales_channels():
     x = keras.Input((5, 5, 32))
     model = keras.Model(x, squeeze_excite(x, ratio=8))
     assert model.count_params() == 2 * 32 * 4 + 4 + 32
-    image = np.random.default_rng(0).normal(size=(1, 5, 5, 32))
+    image = np.random.default_rng(0).uniform(0.5, 1.5, size=(1, 5, 5, 32))
     out = keras.ops.convert_to_numpy(model(image.astype("float32")))
     gates = out / image
     # one gate per channel, the same at every position, between 0 and 1
-    np.testing.assert_allclose(gates, gates[:, :1, :1, :], rtol=1e-4)
+    np.testing.assert_allclose(
+        gates, np.broadcast_to(gates[:, :1, :1, :], gates.shape), rtol=1e-4
+    )
     assert np.all((gates > 0) & (gates < 1))
 
 

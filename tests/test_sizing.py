@@ -335,7 +335,7 @@ from cnnbook.sizing import (  # noqa: E402
     grouped_params,
     layer_counts,
     model_counts,
-    receptive_field,
+    receptive_field_size,
     separable_multiplies,
     separable_params,
 )
@@ -459,7 +459,7 @@ def test_receptive_field_by_impulse(layers_):
     """The extent of an all-ones stack's impulse response (stride 1)."""
     kernels_ = [f for f, _, _ in layers_]
     dilations = [d for _, _, d in layers_]
-    field = receptive_field(kernels_, dilations=dilations)
+    field = receptive_field_size(kernels_, dilations=dilations)
     size = 2 * field + 1
     x = np.zeros((1, size, size, 1), "float32")
     x[0, size // 2, size // 2] = 1
@@ -475,12 +475,13 @@ def test_receptive_field_by_impulse(layers_):
 
 def test_receptive_field_with_strides():
     # AlexNet-like: 11/4, then 3/2 pooling, then 5/1
-    assert receptive_field([11, 3, 5], strides=[4, 2, 1]) == 11 + 2 * 4 + 4 * 8
-    assert receptive_field([3] * 4, dilations=[1, 2, 4, 8]) == 31
+    field = receptive_field_size([11, 3, 5], strides=[4, 2, 1])
+    assert field == 11 + 2 * 4 + 4 * 8
+    assert receptive_field_size([3] * 4, dilations=[1, 2, 4, 8]) == 31
     with pytest.raises(ValueError, match="one of each per layer"):
-        receptive_field([3, 3], strides=[1])
+        receptive_field_size([3, 3], strides=[1])
     with pytest.raises(ValueError, match="at least 1"):
-        receptive_field([3], strides=[0])
+        receptive_field_size([3], strides=[0])
 
 
 def test_layer_counts_batch_norm_and_unknown_layers():

@@ -73,9 +73,13 @@ def strip_solutions(source: str, label: str = "exercise") -> str:
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
             out.append(f"{indent}{STUB_COMMENT}")
-            out.append(
-                f'{indent}raise NotImplementedError("{label}: your code here")'
-            )
+            stub = f'raise NotImplementedError("{label}: your code here")'
+            if len(indent) + len(stub) <= 79:
+                out.append(f"{indent}{stub}")
+            else:  # a long notebook name: keep the line within 79 columns
+                out.append(f"{indent}raise NotImplementedError(")
+                out.append(f'{indent}    "{label}: your code here"')
+                out.append(f"{indent})")
         elif stripped == END:
             if not inside:
                 raise ExerciseFormatError(
