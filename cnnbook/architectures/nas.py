@@ -308,25 +308,28 @@ def draw_cell(cell, ax=None, title=None):
         _, ax = plt.subplots(figsize=(2.2 * len(cell) + 2.2, 3.2))
     box = {"boxstyle": "round", "fc": "white", "ec": "0.3"}
     where = {0: (0.0, 0.0)}
+
+    def arrow(start, end, rad=0.0, color="0.3", shrink=(14, 14)):
+        ax.annotate("", end, start, arrowprops={
+            "arrowstyle": "->", "color": color, "shrinkA": shrink[0],
+            "shrinkB": shrink[1], "connectionstyle": f"arc3,rad={rad}"})
+
     ax.text(0, 0, "input", ha="center", va="center", bbox=box)
     for b, (src_a, op_a, src_b, op_b) in enumerate(cell, start=1):
         x = 2.0 * b
         for src, op, y in ((src_a, op_a, 0.9), (src_b, op_b, -0.9)):
-            ax.annotate("", (x - 0.8, y), where[src], arrowprops={
-                "arrowstyle": "->", "color": "0.5",
-                "connectionstyle": "arc3,rad=0.15"})
+            bend = 0.1 * (b - src) * (1 if y > 0 else -1)
+            arrow(where[src], (x - 0.8, y), -bend, "0.55",
+                  (22 if src == 0 else 12, 20))
             ax.text(x - 0.8, y, op, ha="center", va="center", fontsize=8,
                     bbox={**box, "fc": "0.88"})
-            ax.annotate("", (x, 0.0), (x - 0.8, y),
-                        arrowprops={"arrowstyle": "->", "color": "0.3"})
+            arrow((x - 0.8, y), (x, 0.0), shrink=(8, 12))
         ax.text(x, 0, f"+{b}", ha="center", va="center",
                 bbox={"boxstyle": "circle", "fc": "white", "ec": "0.3"})
         where[b] = (x, 0.0)
     end = 2.0 * len(cell) + 1.6
     for b in unused_states(cell):
-        ax.annotate("", (end, 0.0), where[b], arrowprops={
-            "arrowstyle": "->", "color": "0.3",
-            "connectionstyle": "arc3,rad=-0.3"})
+        arrow(where[b], (end, 0.0), -0.3 * (len(cell) - b), shrink=(12, 26))
     ax.text(end, 0, "concat", ha="center", va="center", bbox=box)
     ax.set_xlim(-0.8, end + 0.8)
     ax.set_ylim(-1.6, 1.6)
