@@ -73,13 +73,14 @@ def strip_solutions(source: str, label: str = "exercise") -> str:
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
             out.append(f"{indent}{STUB_COMMENT}")
-            stub = f'raise NotImplementedError("{label}: your code here")'
-            if len(indent) + len(stub) <= 79:
-                out.append(f"{indent}{stub}")
-            else:  # a long notebook name: keep the line within 79 columns
-                out.append(f"{indent}raise NotImplementedError(")
-                out.append(f'{indent}    "{label}: your code here"')
-                out.append(f"{indent})")
+            message = f'"{label}: your code here"'
+            stub = f"{indent}raise NotImplementedError({message})"
+            if len(stub) > 79:  # the book's code lines fit in 79 columns
+                stub = (
+                    f"{indent}raise NotImplementedError(\n"
+                    f"{indent}    {message}\n{indent})"
+                )
+            out.append(stub)
         elif stripped == END:
             if not inside:
                 raise ExerciseFormatError(
