@@ -5,13 +5,15 @@ Chapter 3 derives the output sizes, parameters and multiplications and
 shows them line for line; chapter 7 adds the classic networks' layers
 (``extended_layer_sizes``, ``extended_layer_table``, grouped and partially
 connected convolutions), chapter 8 the layers of modern networks
-(``network_layer_sizes``, ``network_table``, ``network_depth``) and
-chapter 10 the receptive field (``receptive_field_size``), each shown in
-its chapter (``tests/book/test_helpers_in_sync.py`` keeps the copies
-identical); later chapters import them from here. Shapes follow Keras's
-``channels_last`` layout: (rows, columns, channels), without the batch
-axis. Chapter 3's functions refuse bad arguments with a one-line call to a
-``_check_...`` function defined at the end of this module.
+(``network_layer_sizes``, ``network_table``, ``network_depth``), chapter 9
+depthwise, separable and dilated convolutions and the receptive field
+(``receptive_field_size``, used on text in chapter 10), and chapter 12
+transposed convolutions. Each is shown in its chapter
+(``tests/book/test_helpers_in_sync.py`` keeps the copies identical); later
+chapters import them from here. Shapes follow Keras's ``channels_last``
+layout: (rows, columns, channels), without the batch axis. Chapter 3's
+functions refuse bad arguments with a one-line call to a ``_check_...``
+function defined at the end of this module.
 """
 
 from __future__ import annotations
@@ -341,35 +343,6 @@ def network_depth(model):
     return max(depth[id(t)] for t in model.outputs)
 
 
-def receptive_field_size(stack):
-    """How many input positions one unit of the last layer spans, on one
-    axis.
-
-    Chapter 10 (in words of a review; on an image the same holds for each
-    axis). ``stack`` lists the layers from the input up as (F, S) pairs:
-    window size and stride, for convolutions and pooling alike. A layer
-    adds F - 1 of its input steps, and one of its input steps spans the
-    product of the strides below it: r = 1 + sum (F_l - 1) S_1 ... S_l-1.
-    (A stride larger than its window skips inputs inside that span.)
-    """
-    size, step = 1, 1
-    for layer in stack:
-        pair = isinstance(layer, (tuple, list)) and len(layer) == 2
-        if not pair or not all(
-            isinstance(n, (int, np.integer)) and not isinstance(n, bool)
-            and n >= 1
-            for n in layer
-        ):
-            raise ValueError(
-                f"each layer must be a pair (F, S) of whole numbers of at "
-                f"least 1 (window size, stride), not {layer!r}"
-            )
-        f, s = layer
-        size += (f - 1) * step
-        step *= s
-    return size
-
-
 # --- argument checks (not taught) ---------------------------------------
 
 _MEANINGS = {
@@ -455,3 +428,155 @@ def _check_model(model):
         raise TypeError(
             f"model must be a Keras model, not {type(model).__name__}"
         )
+# --------------------------------------------------------------------------
+# Chapter 9: depthwise, separable, grouped and dilated convolutions
+# --------------------------------------------------------------------------
+
+
+def depthwise_params(f, d_in, multiplier=1, bias=True):
+    """Parameters of a depthwise convolution: D m (F F + 1) (Chapter 9).
+
+    Each of the ``d_in`` input channels gets ``multiplier`` filters of its
+    own, F x F x 1, so the layer has D m outputs and never mixes channels
+    (Keras's ``DepthwiseConv2D``, ``depth_multiplier=m``).
+    """
+    if min(d_in, multiplier) < 1:
+        raise ValueError(
+            f"d_in={d_in}, multiplier={multiplier}: both must be whole "
+            f"numbers of at least 1"
+        )
+    rows, cols = (f, f) if np.isscalar(f) else f
+    return d_in * multiplier * (rows * cols + int(bias))
+
+
+def depthwise_multiplies(f, d_in, w_out, h_out, multiplier=1):
+    """Multiplications of a depthwise convolution: F F x W' H' x D m.
+
+    Chapter 9: every output position of every one of the D m maps is the
+    dot product of one F x F filter with a patch of one channel.
+    """
+    rows, cols = (f, f) if np.isscalar(f) else f
+    return rows * cols * w_out * h_out * d_in * multiplier
+
+
+def separable_params(f, d_in, d_out, multiplier=1, bias=True):
+    """Parameters of a depthwise separable convolution (Chapter 9).
+
+    A depthwise F x F step (D m filters, no bias) then a pointwise 1 x 1
+    convolution from D m to D' channels with a bias, as Keras's
+    ``SeparableConv2D``: D m F F + D m D' (+ D').
+    """
+    depthwise = depthwise_params(f, d_in, multiplier, bias=False)
+    return depthwise + conv_params(1, d_in * multiplier, d_out, bias)
+
+
+def separable_multiplies(f, d_in, w_out, h_out, d_out, multiplier=1):
+    """Multiplications of a depthwise separable convolution (Chapter 9):
+    the depthwise step's F F W' H' D m plus the pointwise step's
+    D m W' H' D'."""
+    depthwise = depthwise_multiplies(f, d_in, w_out, h_out, multiplier)
+    pointwise = conv_multiplies(1, d_in * multiplier, w_out, h_out, d_out)
+    return depthwise + pointwise
+
+
+def dilated_size(f, d):
+    """The span of an F-tap filter with dilation d: d (F - 1) + 1.
+
+    Chapter 9: the taps sit d pixels apart, so a 3 x 3 filter with d = 2
+    covers 5 x 5 pixels with 9 weights.
+    """
+    if min(f, d) < 1:
+        raise ValueError(f"F={f}, d={d}: both must be at least 1")
+    return d * (f - 1) + 1
+
+
+def receptive_field_size(kernels, strides=None, dilations=None):
+    """Receptive field of a stack of layers on the input (Chapter 9).
+
+    Layer i adds (span_i - 1) times the product of the strides before it,
+    where span_i = d_i (F_i - 1) + 1: r = 1 + sum_i (span_i - 1) J_i.
+    ``strides`` and ``dilations`` default to 1 for every layer. A pooling
+    layer counts as a layer with its window and stride. Chapter 10 uses
+    it on words; on an image it holds for each axis.
+    """
+    n = len(kernels)
+    strides = [1] * n if strides is None else list(strides)
+    dilations = [1] * n if dilations is None else list(dilations)
+    if not len(strides) == len(dilations) == n:
+        raise ValueError(
+            f"{n} kernels, {len(strides)} strides and {len(dilations)} "
+            f"dilations: give one of each per layer"
+        )
+    field, jump = 1, 1
+    for f, s, d in zip(kernels, strides, dilations):
+        if s < 1:
+            raise ValueError(f"stride {s}: strides must be at least 1")
+        field += (dilated_size(f, d) - 1) * jump
+        jump *= s
+    return field
+
+
+def layer_counts(layer, input_shape):
+    """(parameters, multiplies) of one Keras layer, by formula (Chapter 9).
+
+    Adds this chapter's convolutions (Conv2D with groups or dilation,
+    DepthwiseConv2D, SeparableConv2D); Dense and BatchNormalization are
+    counted by Chapter 8's ``network_layer_sizes``, and layers without
+    weights count zero. Multiplies are those of the convolutional and
+    dense layers, the count the MobileNet paper calls mult-adds.
+    """
+    kind = type(layer).__name__
+    *grid, d_in = input_shape
+    if kind in ("Conv2D", "DepthwiseConv2D", "SeparableConv2D"):
+        f = layer.kernel_size
+        h_out, w_out = (
+            keras_output_size(n, dilated_size(k, d), s, layer.padding)
+            for n, k, s, d in zip(grid, f, layer.strides, layer.dilation_rate)
+        )
+        bias = layer.use_bias
+    if kind == "Conv2D":
+        d_out, groups = layer.filters, layer.groups
+        return (
+            grouped_conv_params(f, d_in, d_out, groups, bias),
+            grouped_conv_multiplies(f, d_in, w_out, h_out, d_out, groups),
+        )
+    if kind == "DepthwiseConv2D":
+        m = layer.depth_multiplier
+        return (
+            depthwise_params(f, d_in, m, bias),
+            depthwise_multiplies(f, d_in, w_out, h_out, m),
+        )
+    if kind == "SeparableConv2D":
+        m, d_out = layer.depth_multiplier, layer.filters
+        return (
+            separable_params(f, d_in, d_out, m, bias),
+            separable_multiplies(f, d_in, w_out, h_out, d_out, m),
+        )
+    if kind in ("Dense", "BatchNormalization"):
+        return network_layer_sizes(layer, tuple(input_shape))[1:]
+    if not layer.weights:
+        return 0, 0
+    raise ValueError(
+        f"layer_counts does not know layer {layer.name!r} ({kind}); it "
+        f"handles Conv2D, DepthwiseConv2D, SeparableConv2D, Dense, "
+        f"BatchNormalization and layers without weights"
+    )
+
+
+def model_counts(model):
+    """Total (parameters, multiplies) of a Keras model, by formula.
+
+    Chapter 9: sums :func:`layer_counts` over the layers, each given the
+    shape of the tensor that flows into it (the first input where a layer
+    takes several, as Add and Concatenate do; they have no weights).
+    """
+    params = mults = 0
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        inputs = layer.input if isinstance(layer.input, list) else [
+            layer.input
+        ]
+        p, m = layer_counts(layer, tuple(inputs[0].shape[1:]))
+        params, mults = params + p, mults + m
+    return params, mults

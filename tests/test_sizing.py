@@ -660,7 +660,8 @@ def measured_field(specs, width):
     )
 )
 def test_receptive_field_matches_impulses(specs):
-    size = receptive_field_size([(f, s) for _, f, s in specs])
+    size = receptive_field_size([f for _, f, _ in specs],
+                                strides=[s for _, _, s in specs])
     # Wide enough for every layer to have at least one output.
     width = size + sum(f for _, f, _ in specs) * 27
     seen = measured_field(specs, width)
@@ -671,14 +672,190 @@ def test_receptive_field_matches_impulses(specs):
 
 def test_receptive_field_of_the_source_text_model():
     # Conv1D(7), MaxPooling1D(5), Conv1D(7): 7, then 4 more, then 6 x 5.
-    assert receptive_field_size([(7, 1), (5, 5), (7, 1)]) == 41
+    assert receptive_field_size([7, 5, 7], strides=[1, 5, 1]) == 41
     assert receptive_field_size([]) == 1
-    assert receptive_field_size([(3, 1)] * 4) == 9
+    assert receptive_field_size([3] * 4) == 9
 
 
-@pytest.mark.parametrize(
-    "stack", [[(7,)], [(0, 1)], [(3, 1.5)], [3], [(3, True)], [(2, -1)]]
+# --- Chapter 9: depthwise, separable, grouped and dilated convolutions ---
+
+from cnnbook.sizing import (  # noqa: E402
+    depthwise_multiplies,
+    depthwise_params,
+    dilated_size,
+    layer_counts,
+    model_counts,
+    separable_multiplies,
+    separable_params,
 )
-def test_receptive_field_rejects_bad_layers(stack):
-    with pytest.raises(ValueError, match="pair .F, S. of whole numbers"):
-        receptive_field_size(stack)
+
+
+def _kernel_multiplies(layer, h_out, w_out):
+    """Multiplies of a conv-like layer: its kernel weights times positions."""
+    return sum(
+        int(np.prod(w.shape)) for w in layer.weights if len(w.shape) == 4
+    ) * h_out * w_out
+
+
+@FEW
+@given(
+    h=sizes,
+    f=kernels,
+    s=strides,
+    padding=paddings,
+    d_in=st.integers(1, 8),
+    m=st.integers(1, 3),
+    d_out=st.integers(1, 8),
+    bias=st.booleans(),
+)
+def test_depthwise_and_separable_against_keras(
+    h, f, s, padding, d_in, m, d_out, bias
+):
+    if padding == "valid":
+        assume(h >= f)
+    shape = (None, h, h, d_in)
+    depthwise = keras.layers.DepthwiseConv2D(
+        f, strides=s, padding=padding, depth_multiplier=m, use_bias=bias
+    )
+    depthwise.build(shape)
+    h_out = keras_output_size(h, f, s, padding)
+    assert depthwise.count_params() == depthwise_params(f, d_in, m, bias)
+    assert depthwise_multiplies(f, d_in, h_out, h_out, m) == (
+        _kernel_multiplies(depthwise, h_out, h_out)
+    )
+    separable = keras.layers.SeparableConv2D(
+        d_out, f, strides=s, padding=padding, depth_multiplier=m,
+        use_bias=bias,
+    )
+    separable.build(shape)
+    assert separable.count_params() == separable_params(
+        f, d_in, d_out, m, bias
+    )
+    # the pointwise step runs at the output positions too
+    assert separable_multiplies(f, d_in, h_out, h_out, d_out, m) == (
+        _kernel_multiplies(separable, h_out, h_out)
+    )
+    for layer in (depthwise, separable):
+        out = layer.compute_output_shape(shape)
+        got = layer_counts(layer, (h, h, d_in))
+        assert got[0] == layer.count_params()
+        assert got[1] == _kernel_multiplies(layer, out[1], out[2])
+
+
+@FEW
+@given(
+    h=sizes,
+    f=kernels,
+    d=st.integers(1, 4),
+    s=strides,
+    padding=paddings,
+    groups=st.sampled_from([1, 2, 4]),
+    per_group_in=st.integers(1, 3),
+    per_group_out=st.integers(1, 3),
+    bias=st.booleans(),
+)
+def test_grouped_and_dilated_conv2d_against_keras(
+    h, f, d, s, padding, groups, per_group_in, per_group_out, bias
+):
+    assume(d == 1 or s == 1)  # Keras: no dilation with a stride
+    if padding == "valid":
+        assume(h >= dilated_size(f, d))
+    d_in, d_out = groups * per_group_in, groups * per_group_out
+    layer = keras.layers.Conv2D(
+        d_out, f, strides=s, padding=padding, dilation_rate=d,
+        groups=groups, use_bias=bias,
+    )
+    shape = (None, h, h, d_in)
+    layer.build(shape)
+    out = layer.compute_output_shape(shape)
+    assert layer.count_params() == grouped_conv_params(f, d_in, d_out, groups,
+                                                  bias)
+    mults = _kernel_multiplies(layer, out[1], out[2])
+    assert grouped_conv_multiplies(f, d_in, out[1], out[2], d_out, groups) == (
+        mults
+    )
+    assert layer_counts(layer, (h, h, d_in)) == (layer.count_params(), mults)
+
+
+def test_grouped_and_depthwise_refuse_bad_arguments():
+    with pytest.raises(ValueError, match="divides both"):
+        grouped_conv_params(3, 16, 32, 3)
+    with pytest.raises(ValueError, match="divides both"):
+        grouped_conv_multiplies(3, 16, 4, 4, 30, 4)
+    with pytest.raises(ValueError, match="at least 1"):
+        grouped_conv_params(3, 16, 32, 0)
+    with pytest.raises(ValueError, match="at least 1"):
+        depthwise_params(3, 16, 0)
+    with pytest.raises(ValueError, match="at least 1"):
+        dilated_size(3, 0)
+
+
+def test_depthwise_is_grouped_with_one_group_per_channel():
+    assert grouped_conv_params(3, 32, 64, 32, True) == depthwise_params(
+        3, 32, 2, True
+    )
+
+
+@FEW
+@given(
+    layers_=st.lists(
+        st.tuples(st.integers(1, 5), st.integers(1, 3), st.integers(1, 4)),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_receptive_field_by_impulse(layers_):
+    """The extent of an all-ones stack's impulse response (stride 1)."""
+    kernels_ = [f for f, _, _ in layers_]
+    dilations = [d for _, _, d in layers_]
+    field = receptive_field_size(kernels_, dilations=dilations)
+    size = 2 * field + 1
+    x = np.zeros((1, size, size, 1), "float32")
+    x[0, size // 2, size // 2] = 1
+    for f, d in zip(kernels_, dilations):
+        layer = keras.layers.Conv2D(
+            1, f, dilation_rate=d, padding="same", use_bias=False,
+            kernel_initializer="ones",
+        )
+        x = keras.ops.convert_to_numpy(layer(x))
+    rows = np.flatnonzero(x[0, :, :, 0].any(axis=1))
+    assert rows[-1] - rows[0] + 1 == field
+
+
+def test_receptive_field_with_strides():
+    # AlexNet-like: 11/4, then 3/2 pooling, then 5/1
+    field = receptive_field_size([11, 3, 5], strides=[4, 2, 1])
+    assert field == 11 + 2 * 4 + 4 * 8
+    assert receptive_field_size([3] * 4, dilations=[1, 2, 4, 8]) == 31
+    with pytest.raises(ValueError, match="one of each per layer"):
+        receptive_field_size([3, 3], strides=[1])
+    with pytest.raises(ValueError, match="at least 1"):
+        receptive_field_size([3], strides=[0])
+
+
+def test_layer_counts_batch_norm_and_unknown_layers():
+    bn = keras.layers.BatchNormalization(scale=False)
+    bn.build((None, 4, 4, 8))
+    assert layer_counts(bn, (4, 4, 8)) == (bn.count_params(), 0)
+    emb = keras.layers.Embedding(10, 4)
+    emb.build((None, 3))
+    with pytest.raises(ValueError, match="does not know"):
+        layer_counts(emb, (3,))
+
+
+def test_model_counts_on_a_small_model():
+    inputs = keras.Input((16, 16, 3))
+    x = keras.layers.SeparableConv2D(8, 3, padding="same")(inputs)
+    x = keras.layers.BatchNormalization()(x)
+    y = keras.layers.Conv2D(8, 3, padding="same", groups=2)(x)
+    x = keras.layers.Add()([x, y])
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(5)(x))
+    params, mults = model_counts(model)
+    assert params == model.count_params()
+    expected = (
+        separable_multiplies(3, 3, 16, 16, 8)
+        + grouped_conv_multiplies(3, 8, 16, 16, 8, 2)
+        + 8 * 5
+    )
+    assert mults == expected

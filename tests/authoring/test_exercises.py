@@ -153,3 +153,18 @@ def test_harness_accepts_a_good_check_and_catches_weak_ones(tmp_path):
         "fixture.ipynb, exercise 2: the check accepts a blank answer",
         "fixture.ipynb, exercise 2: the check accepts a wrong answer",
     ]
+
+
+def test_stub_lines_fit_in_79_columns_for_long_names():
+    source = (
+        "def f():\n    ### BEGIN SOLUTION\n    return 1\n"
+        "    ### END SOLUTION"
+    )
+    label = "09_efficient_convolutions_nas, exercise 12"
+    stub = exercises.strip_solutions(source, label)
+    assert max(len(line) for line in stub.split("\n")) <= 79
+    assert "raise NotImplementedError(" in stub
+    namespace = {}
+    exec(stub, namespace)
+    with pytest.raises(NotImplementedError, match="exercise 12"):
+        namespace["f"]()

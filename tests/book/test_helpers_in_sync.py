@@ -18,6 +18,8 @@ TAUGHT_MODULES = [
     "cnnbook.backprop",
     "cnnbook.architectures.classic",
     "cnnbook.architectures.modern",
+    "cnnbook.architectures.efficient",
+    "cnnbook.architectures.nas",
 ]
 
 
