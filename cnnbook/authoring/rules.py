@@ -158,6 +158,9 @@ _FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
 _LINK_TARGET = re.compile(r"\]\([^)]*\)|<[^>]+>|\{[a-z-]+\}`[^`]*`")
 _DIRECTIVE_OPTION = re.compile(r"^:[\w-]+:.*$", re.M)
 _REFERENCE = re.compile(r"(Chapters?|Sections?|Exercises?|Figures?)\s+$")
+# A chapter's title, "# 12. Transposed convolutions": its number is the
+# chapter's, not a claim.
+_TITLE_NUMBER = re.compile(r"^#\s+\d+\.\s", re.M)
 
 
 def _normalise(number: str) -> str:
@@ -172,13 +175,15 @@ def stated_numbers(markdown: str) -> list[str]:
 
     Counted: numbers of 10 or more, decimals and percentages. Not counted:
     inline code, code blocks, link targets, HTML tags, directive options,
-    references such as "Chapter 13", and four-digit years (1900-2099).
+    references such as "Chapter 13", a chapter title's number ("# 12. ..."),
+    and four-digit years (1900-2099).
     Percentages keep their ``%``: "75%" is backed by 75 or 0.75.
     """
     text = _FENCE.sub(" ", markdown).replace("{,}", ",")
     text = _INLINE_CODE.sub(" ", text)
     text = _LINK_TARGET.sub(" ", text)
     text = _DIRECTIVE_OPTION.sub(" ", text)
+    text = _TITLE_NUMBER.sub("# ", text)
     found = []
     for match in _NUMBER.finditer(text):
         raw, percent = match.groups()

@@ -31,6 +31,12 @@ def test_stated_numbers_skips_code_years_and_references():
     assert rules.stated_numbers(text) == ["3073", "45%", "0.5"]
 
 
+def test_stated_numbers_skips_a_chapter_titles_number():
+    assert rules.stated_numbers("# 12. Transposed convolutions") == []
+    assert rules.stated_numbers("## 12. Not a title\n# 14 cats.") == [
+        "12", "14"]
+
+
 def test_percentages_are_backed_by_fractions():
     assert "0.75" in rules.asserted_numbers("assert acc > 0.75")
 
