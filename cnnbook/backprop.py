@@ -353,3 +353,62 @@ def _check_numerical_gradient(loss, x, eps):
             f"eps must be a small step between 0 and 1, such as 1e-6, not "
             f"{eps!r}"
         )
+def matrix_of(linear, input_shape):
+    """The matrix M of a linear map: M @ x.ravel() == linear(x).ravel().
+
+    Chapter 12 writes a convolution as a matrix C this way: column i is
+    what the map makes of the i-th one-hot input (a single 1, all else 0).
+    """
+    input_shape = tuple(input_shape)
+    if not input_shape or min(input_shape) < 1:
+        raise ValueError(
+            f"input_shape={input_shape}: give the shape of one input, "
+            f"every axis at least 1"
+        )
+    size = int(np.prod(input_shape))
+    columns = []
+    for i in range(size):
+        one_hot = np.zeros(size)
+        one_hot[i] = 1.0
+        columns.append(np.ravel(linear(one_hot.reshape(input_shape))))
+    return np.stack(columns, axis=1)
+
+
+def conv_transpose(x, kernels, stride=1, padding=0, output_padding=0):
+    """Transposed convolution of (..., H, W, K) with (F, F, D, K) kernels.
+
+    Chapter 12: the gradient of ``conv2d(., kernels, stride=stride,
+    padding=padding)`` with respect to its input, as Conv2DTranspose
+    computes it. Each input position (j, k) adds its values, weighted by
+    the kernels, to the F x F window at (jS, kS) of the output; then
+    ``padding`` rows and columns are cut from every side, and
+    ``output_padding`` zero rows and columns stay at the bottom and right.
+    """
+    f_h, f_w, depth, n_filters = np.shape(kernels)
+    if np.ndim(x) < 3 or np.shape(x)[-1] != n_filters:
+        raise ValueError(
+            f"input of shape {np.shape(x)}: it must be (..., H, W, K) with "
+            f"K = {n_filters}, the kernels' last axis (F, F, D, K)"
+        )
+    if stride < 1 or padding < 0 or not 0 <= output_padding < stride:
+        raise ValueError(
+            f"stride={stride}, padding={padding}, output_padding="
+            f"{output_padding}: the stride must be at least 1, the padding "
+            f"at least 0, and output_padding between 0 and stride - 1"
+        )
+    *batch, h, w, _ = np.shape(x)
+    full_h = (h - 1) * stride + f_h + output_padding
+    full_w = (w - 1) * stride + f_w + output_padding
+    if min(full_h, full_w) <= 2 * padding:
+        raise ValueError(
+            f"padding={padding} removes the whole {full_h} x {full_w} "
+            f"output; use less padding"
+        )
+    out = np.zeros((*batch, full_h, full_w, depth))
+    for j in range(h):
+        for k in range(w):
+            top, left = j * stride, k * stride
+            out[..., top : top + f_h, left : left + f_w, :] += np.tensordot(
+                x[..., j, k, :], kernels, axes=([-1], [3])
+            )
+    return out[..., padding : full_h - padding, padding : full_w - padding, :]

@@ -580,3 +580,53 @@ def model_counts(model):
         p, m = layer_counts(layer, tuple(inputs[0].shape[1:]))
         params, mults = params + p, mults + m
     return params, mults
+def transposed_output_size(w, f, s=1, p=0, output_padding=0):
+    """Width of a transposed convolution's output: (W - 1)S + F - 2P + A.
+
+    Chapter 12. A transposed convolution runs a convolution (filter F,
+    stride S, padding P) backwards, so its output is as wide as that
+    convolution's *input*. With S > 1, S input widths give the same
+    convolution output (the floor drops up to S - 1 leftover columns);
+    ``output_padding`` A, from 0 to S - 1, says which one is meant.
+    """
+    if min(w, f, s) < 1 or p < 0:
+        raise ValueError(
+            f"W={w}, F={f}, S={s}, P={p}: W, F and S must be at least 1 "
+            f"and P at least 0"
+        )
+    if not 0 <= output_padding < s:
+        raise ValueError(
+            f"output_padding={output_padding} with S={s}: it picks one of "
+            f"the S input widths that the convolution maps to W={w}, so it "
+            f"must lie between 0 and S - 1 = {s - 1}"
+        )
+    width = (w - 1) * s + f - 2 * p + output_padding
+    if width < 1:
+        raise ValueError(
+            f"W={w}, F={f}, S={s}, P={p}, output_padding={output_padding} "
+            f"gives (W - 1)S + F - 2P + A = {width}: the padding removes "
+            f"more than the output has; use less padding or a larger filter"
+        )
+    return width
+
+
+def keras_transposed_output_size(w, f, s=1, padding="valid",
+                                 output_padding=None):
+    """Output width of a Keras Conv2DTranspose layer (Chapter 12).
+
+    Keras's "valid" removes no padding and "same" removes F // 2 on each
+    side. With ``output_padding=None`` Keras chooses A itself: "valid"
+    gives (W - 1)S + max(F, S) and "same" gives W S, so that a Conv2D
+    with the same settings maps the output back to width W.
+    """
+    if padding not in ("valid", "same"):
+        raise ValueError(
+            f'padding must be "valid" or "same", not {padding!r}'
+        )
+    if output_padding is None and padding == "same":
+        transposed_output_size(w, f, s)  # checks W, F and S
+        return w * s
+    if output_padding is None:
+        output_padding = max(s - f, 0)
+    p = 0 if padding == "valid" else f // 2
+    return transposed_output_size(w, f, s, p, output_padding)

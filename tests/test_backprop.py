@@ -547,3 +547,79 @@ def test_backprop_helpers_refuse_invalid_arguments(data):
     elif name in ("a", "b"):
         error = ValueError if isinstance(value, np.ndarray) else TypeError
     check_refusal(function, valid, name, value, error)
+# --- Transposed convolution and the convolution matrix (Chapter 12) -------
+
+transpose_cases = st.fixed_dictionaries(
+    {
+        "f": st.integers(1, 4),
+        "stride": st.integers(1, 3),
+        "padding": st.integers(0, 2),
+        "depth": st.integers(1, 3),
+        "n_filters": st.integers(1, 3),
+        "h": st.integers(1, 4),
+        "w": st.integers(1, 4),
+        "a": st.integers(0, 2),
+        "seed": seeds,
+    }
+)
+
+
+@EXAMPLES
+@given(case=transpose_cases)
+def test_conv_transpose_is_the_transposed_convolution_matrix(case):
+    f, s, p, a = case["f"], case["stride"], case["padding"], case["a"]
+    assume(a < s)
+    size_h = (case["h"] - 1) * s + f - 2 * p + a
+    size_w = (case["w"] - 1) * s + f - 2 * p + a
+    assume(min(size_h, size_w) >= 1)
+    rng = np.random.default_rng(case["seed"])
+    kernels = rng.normal(size=(f, f, case["depth"], case["n_filters"]))
+    shape = (size_h, size_w, case["depth"])
+    matrix = bp.matrix_of(
+        lambda x: conv2d(x, kernels, stride=s, padding=p), shape)
+    g = rng.normal(size=(case["h"], case["w"], case["n_filters"]))
+    assert matrix.shape == (g.size, int(np.prod(shape)))
+    out = bp.conv_transpose(g, kernels, s, p, a)
+    assert out.shape == shape
+    np.testing.assert_allclose(out.ravel(), matrix.T @ g.ravel(), atol=1e-12)
+
+
+@EXAMPLES
+@given(case=conv_cases)
+def test_conv_transpose_is_conv_backward_at_stride_one(case):
+    rng = np.random.default_rng(case["seed"])
+    shape = (*case["batch"], case["height"], case["width"], case["depth"])
+    x = rng.normal(size=shape)
+    kernels = rng.normal(
+        size=(case["f"], case["f"], case["depth"], case["filters"]))
+    g = rng.normal(size=bp.conv_forward(x, kernels).shape)
+    grad_x, _ = bp.conv_backward(x, kernels, g)
+    np.testing.assert_allclose(bp.conv_transpose(g, kernels), grad_x,
+                               atol=1e-10)
+
+
+@pytest.mark.parametrize("s, p, a", [(1, 0, 0), (2, 0, 1), (2, 1, 0),
+                                     (3, 1, 2)])
+def test_conv_transpose_matches_tensorflow(s, p, a):
+    rng = np.random.default_rng(s + p + a)
+    kernels = rng.normal(size=(3, 3, 2, 4))
+    g = rng.normal(size=(2, 3, 4, 4))
+    out = bp.conv_transpose(g, kernels, s, p, a)
+    full = tf.nn.conv2d_transpose(
+        g, kernels, (2, 3 * s + a + 2 - s + 1, 4 * s + a + 2 - s + 1, 2),
+        strides=s, padding="VALID").numpy()
+    h, w = full.shape[1:3]
+    np.testing.assert_allclose(out, full[:, p : h - p, p : w - p], atol=1e-10)
+
+
+def test_matrix_of_and_conv_transpose_say_what_is_wrong():
+    with pytest.raises(ValueError, match="every axis at least 1"):
+        bp.matrix_of(lambda x: x, (0, 3))
+    kernels = np.ones((3, 3, 2, 4))
+    with pytest.raises(ValueError, match="K = 4"):
+        bp.conv_transpose(np.ones((3, 3, 2)), kernels)
+    with pytest.raises(ValueError, match="between 0 and stride - 1"):
+        bp.conv_transpose(np.ones((3, 3, 4)), kernels, stride=2,
+                          output_padding=2)
+    with pytest.raises(ValueError, match="less padding"):
+        bp.conv_transpose(np.ones((1, 1, 4)), kernels, padding=2)

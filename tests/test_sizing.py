@@ -859,3 +859,93 @@ def test_model_counts_on_a_small_model():
         + 8 * 5
     )
     assert mults == expected
+# --- Transposed convolutions (Chapter 12) ---------------------------------
+
+from cnnbook.sizing import (  # noqa: E402
+    keras_transposed_output_size,
+    transposed_output_size,
+)
+
+output_paddings = st.one_of(st.none(), st.integers(0, 3))
+
+
+@MANY
+@given(
+    h=st.integers(1, 20),
+    w=st.integers(1, 20),
+    f_h=kernels,
+    f_w=kernels,
+    s_h=strides,
+    s_w=strides,
+    padding=paddings,
+    a=output_paddings,
+    d_out=st.integers(1, 4),
+)
+def test_transposed_sizes_match_conv2d_transpose(
+    h, w, f_h, f_w, s_h, s_w, padding, a, d_out
+):
+    assume(a is None or a < min(s_h, s_w))
+    layer = keras.layers.Conv2DTranspose(
+        d_out, (f_h, f_w), strides=(s_h, s_w), padding=padding,
+        output_padding=a,
+    )
+    shape = tuple(layer.compute_output_shape((None, h, w, 3)))
+    if min(shape[1:3]) < 1:  # Keras allows an empty output; we refuse it
+        with pytest.raises(ValueError, match="removes more"):
+            keras_transposed_output_size(h, f_h, s_h, padding, a)
+            keras_transposed_output_size(w, f_w, s_w, padding, a)
+        return
+    h_out = keras_transposed_output_size(h, f_h, s_h, padding, a)
+    w_out = keras_transposed_output_size(w, f_w, s_w, padding, a)
+    assert shape == (None, h_out, w_out, d_out)
+
+
+@pytest.mark.parametrize(
+    "w, f, s, padding, a",
+    [(3, 3, 2, "valid", None), (4, 3, 2, "same", 1), (5, 4, 3, "same", None),
+     (2, 2, 3, "valid", None), (3, 5, 2, "same", 0)],
+)
+def test_transposed_sizes_match_a_real_output(w, f, s, padding, a):
+    layer = keras.layers.Conv2DTranspose(
+        2, f, strides=s, padding=padding, output_padding=a)
+    out = keras.ops.convert_to_numpy(layer(np.ones((1, w, w, 1), "float32")))
+    size = keras_transposed_output_size(w, f, s, padding, a)
+    assert out.shape == (1, size, size, 2)
+
+
+@MANY
+@given(w=sizes, f=kernels, s=strides, p=st.integers(0, 3),
+       a=st.integers(0, 3))
+def test_transposed_size_inverts_the_convolution(w, f, s, p, a):
+    assume(a < s and (w - 1) * s + f - 2 * p + a >= 1)
+    width = transposed_output_size(w, f, s, p, a)
+    assume(width + 2 * p >= f)
+    assert conv_output_size(width, f, s, p, mode="floor") == w
+
+
+@MANY
+@given(w=sizes, f=kernels, s=strides, padding=paddings)
+def test_keras_default_output_padding_inverts_keras_conv2d(w, f, s, padding):
+    width = keras_transposed_output_size(w, f, s, padding)
+    assert keras_output_size(width, f, s, padding) == w
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [((0, 3, 1, 0, 0), "at least 1"), ((4, 0, 1, 0, 0), "at least 1"),
+     ((4, 3, 0, 0, 0), "at least 1"), ((4, 3, 1, -1, 0), "at least 0"),
+     ((4, 3, 2, 0, 2), "between 0 and S - 1 = 1"),
+     ((4, 3, 2, 0, -1), "between 0"), ((1, 1, 1, 1, 0), "removes more")],
+)
+def test_transposed_output_size_says_what_is_wrong(args, message):
+    with pytest.raises(ValueError, match=message):
+        transposed_output_size(*args)
+
+
+def test_keras_transposed_output_size_says_what_is_wrong():
+    with pytest.raises(ValueError, match='"valid" or "same"'):
+        keras_transposed_output_size(4, 3, 2, "full")
+    with pytest.raises(ValueError, match="at least 1"):
+        keras_transposed_output_size(4, 3, 0, "same")
+    with pytest.raises(ValueError, match="between 0 and S - 1"):
+        keras_transposed_output_size(4, 3, 2, "valid", 2)

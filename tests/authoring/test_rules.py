@@ -29,6 +29,7 @@ def test_stated_numbers_skips_a_chapter_titles_number():
     assert rules.stated_numbers("It took 13. Then") == ["13"]
     assert rules.stated_numbers("# 10. Text\n\nIt has 12 words.") == ["12"]
     assert rules.stated_numbers("## 10 filters") == ["10"]
+    assert rules.stated_numbers("# 14 cats.") == ["14"]
 
 
 def test_stated_numbers_skips_code_years_and_references():
