@@ -157,7 +157,10 @@ _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
 _LINK_TARGET = re.compile(r"\]\([^)]*\)|<[^>]+>|\{[a-z-]+\}`[^`]*`")
 _DIRECTIVE_OPTION = re.compile(r"^:[\w-]+:.*$", re.M)
-_REFERENCE = re.compile(r"(Chapters?|Sections?|Exercises?|Figures?)\s+$")
+# "Chapter 13" and the like, and a title's own number ("# 14. Title")
+_REFERENCE = re.compile(
+    r"((Chapters?|Sections?|Exercises?|Figures?)\s+|(^|\n)#+[ \t]+)$"
+)
 
 
 def _normalise(number: str) -> str:

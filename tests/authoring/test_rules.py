@@ -31,6 +31,12 @@ def test_stated_numbers_skips_code_years_and_references():
     assert rules.stated_numbers(text) == ["3073", "45%", "0.5"]
 
 
+def test_a_titles_own_number_is_not_a_claim():
+    assert rules.stated_numbers("# 14. ConvNets on a GPU") == []
+    assert rules.stated_numbers("## 14 layers\nA 14. thing # 15") == [
+        "14", "15"]
+
+
 def test_percentages_are_backed_by_fractions():
     assert "0.75" in rules.asserted_numbers("assert acc > 0.75")
 

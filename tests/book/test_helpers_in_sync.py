@@ -17,6 +17,7 @@ TAUGHT_MODULES = [
     "cnnbook.sizing",
     "cnnbook.backprop",
     "cnnbook.architectures.modern",
+    "cnnbook.devices",
 ]
 
 
