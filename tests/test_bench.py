@@ -70,3 +70,27 @@ def test_bad_arguments_are_refused(argv, words, capsys):
     with pytest.raises(SystemExit):
         tta.main(argv)
     assert words in capsys.readouterr().err
+
+
+def test_results_page_shows_committed_records_not_smoke_runs(record,
+                                                             tmp_path):
+    from cnnbook.authoring import results
+
+    folder = tmp_path / results.BENCH_RESULTS
+    folder.mkdir(parents=True)
+    saved = json.loads(open(record["path"]).read())
+    (folder / "smoke.json").write_text(json.dumps(saved))
+    assert results.benchmark_records(tmp_path) == []
+    assert "Not yet measured" in "\n".join(
+        results.benchmark_markdown(tmp_path))
+    saved["smoke"] = False
+    saved["result"].update(reached=True, seconds_to_target=12.345,
+                           epochs_run=3)
+    saved["ablation"] = {"flip": dict(saved["result"], reached=False,
+                                      best_accuracy=0.5)}
+    (folder / "real.json").write_text(json.dumps(saved))
+    page = "\n".join(results.benchmark_markdown(tmp_path))
+    assert "12.3 s (3 epochs)" in page
+    assert "mnist to 99.0%" in page
+    assert "without flip" in page and "best 50.00%" in page
+    assert page.rstrip().endswith(":::")
