@@ -157,10 +157,8 @@ _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
 _LINK_TARGET = re.compile(r"\]\([^)]*\)|<[^>]+>|\{[a-z-]+\}`[^`]*`")
 _DIRECTIVE_OPTION = re.compile(r"^:[\w-]+:.*$", re.M)
-# "Chapter 13" and the like, and a title's own number ("# 14. Title")
-_REFERENCE = re.compile(
-    r"((Chapters?|Sections?|Exercises?|Figures?)\s+|(^|\n)#+[ \t]+)$"
-)
+_REFERENCE = re.compile(r"(Chapters?|Sections?|Exercises?|Figures?)\s+$")
+_HEADING_NUMBER = re.compile(r"^(#+\s+)\d+\.(?=\s)", re.M)  # "# 10. Text"
 
 
 def _normalise(number: str) -> str:
@@ -175,13 +173,15 @@ def stated_numbers(markdown: str) -> list[str]:
 
     Counted: numbers of 10 or more, decimals and percentages. Not counted:
     inline code, code blocks, link targets, HTML tags, directive options,
-    references such as "Chapter 13", and four-digit years (1900-2099).
+    references such as "Chapter 13", a heading's own number ("# 10.
+    Text"), and four-digit years (1900-2099).
     Percentages keep their ``%``: "75%" is backed by 75 or 0.75.
     """
     text = _FENCE.sub(" ", markdown).replace("{,}", ",")
     text = _INLINE_CODE.sub(" ", text)
     text = _LINK_TARGET.sub(" ", text)
     text = _DIRECTIVE_OPTION.sub(" ", text)
+    text = _HEADING_NUMBER.sub(r"\1 ", text)
     found = []
     for match in _NUMBER.finditer(text):
         raw, percent = match.groups()
