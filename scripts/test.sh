@@ -19,7 +19,23 @@ fi
 status=0
 .venv/bin/python -m pytest -ra -n 2 --dist loadgroup "$@" || status=$?
 test_seconds=$((SECONDS - started - setup_seconds))
+# The same notebooks under JAX (issue 13), for a representative set: a
+# theory chapter, a training chapter, chapter 14 and its helpers' tests.
+# CNNBOOK_JAX_SET replaces the set ("" skips it); all notebooks under JAX:
+# scripts/run_all_jax.sh. pytest's exit status 5 (nothing selected, e.g.
+# by -k) is not a failure here.
+jax_set=${CNNBOOK_JAX_SET-notebooks/03_sizing.ipynb \
+notebooks/05_first_convnet.ipynb notebooks/14_convnets_on_gpus.ipynb \
+tests/test_devices.py tests/test_bench.py}
+if [ -n "$jax_set" ]; then
+    echo "JAX set: $jax_set"
+    # shellcheck disable=SC2086  # the set is a list of paths
+    KERAS_BACKEND=jax .venv/bin/python -m pytest -ra -n 2 --dist loadgroup \
+        $jax_set "$@" || { rc=$?; [ $rc -eq 5 ] || status=$rc; }
+fi
+jax_seconds=$((SECONDS - started - setup_seconds - test_seconds))
 total=$((SECONDS - started))
-echo "time: set-up ${setup_seconds} s + tests ${test_seconds} s =" \
+echo "time: set-up ${setup_seconds} s + tests ${test_seconds} s +" \
+    "JAX set ${jax_seconds} s =" \
     "${total} s (budget for the finished book: 600 s on 2 cores)"
 exit $status

@@ -146,6 +146,93 @@ def _chapter_number(title: str, name: str) -> str:
     return str(int(match.group(1))) if match else name
 
 
+BENCH_RESULTS = "bench/results"
+
+
+def benchmark_records(root: Path = ROOT) -> list[dict]:
+    """The committed records of ``bench.time_to_accuracy`` (smoke runs
+    left out), oldest first."""
+    import json
+
+    records = []
+    for path in sorted((Path(root) / BENCH_RESULTS).glob("*.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if not record.get("smoke"):
+            records.append(record)
+    return sorted(records, key=lambda r: r.get("date", ""))
+
+
+def benchmark_markdown(root: Path = ROOT) -> list[str]:
+    """The results page's section on the time-to-accuracy benchmark, one
+    row per committed record in ``bench/results/``."""
+    lines = [
+        "## Time to accuracy",
+        "",
+        "Seconds of training until the test accuracy first reaches the "
+        "target (`python -m bench.time_to_accuracy`, see "
+        "`bench/time_to_accuracy.py`), from the JSON records in "
+        f"`{BENCH_RESULTS}/`.",
+        "",
+    ]
+    records = benchmark_records(root)
+    if not records:
+        return lines + [
+            "Not yet measured: no run has been recorded. The goals on one "
+            "H100 or H200 GPU with Keras are MNIST to 99.0% in under 10 s "
+            "and CIFAR-10 to 94% in under 30 s.",
+            "",
+        ]
+    lines += [
+        ":::{list-table}",
+        ":header-rows: 1",
+        ":widths: 40 25 35",
+        ":class: cnnbook-results",
+        "",
+        "* - Task, target and run",
+        "  - Result",
+        "  - Data",
+    ]
+    for record in records:
+        result = record["result"]
+        versions = record.get("versions", {})
+        run = (
+            f"{record['device']}, Keras {versions.get('keras', '?')}, "
+            f"{versions.get('backend', '?')} "
+            f"{versions.get('backend_version', '')}, {record['date'][:10]}"
+        )
+        if result["reached"]:
+            value = (
+                f"{result['seconds_to_target']:.1f} s "
+                f"({result['epochs_run']} epochs)"
+            )
+        else:
+            value = (
+                f"not reached in {result['epochs_run']} epochs; best "
+                f"{result['best_accuracy']:.2%}"
+            )
+        data = record.get("data", {})
+        lines += [
+            f"* - {_escape(record['task'])} to {record['target']:.1%}",
+            "",
+            f"    {_escape(run)}",
+            f"  - {_escape(value)}",
+            f"  - {data.get('train_images', '?')} training, "
+            f"{data.get('test_images', '?')} test images "
+            f"({_escape(str(data.get('source', '?')))})",
+        ]
+        for part, other in sorted(record.get("ablation", {}).items()):
+            if other["reached"]:
+                change = f"{other['seconds_to_target']:.1f} s"
+            else:
+                change = f"not reached, best {other['best_accuracy']:.2%}"
+            lines += [
+                f"* - without {_escape(part)}",
+                f"  - {_escape(change)}",
+                "  - as above",
+            ]
+    return lines + [":::", ""]
+
+
 def results_markdown(root: Path = ROOT) -> str:
     """The text of the results page: one section per chapter, titled like
     the chapter, with a two-column table (result and its data; value) that
@@ -181,6 +268,7 @@ def results_markdown(root: Path = ROOT) -> str:
                 lines += ["", f"    Data: {_escape(row['data'])}"]
             lines += [f"  - {_escape(row['value'])}"]
         lines += [":::", ""]
+    lines += benchmark_markdown(root)
     if pending:
         lines += [
             "## Not yet measured in full mode",

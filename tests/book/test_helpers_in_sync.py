@@ -20,6 +20,7 @@ TAUGHT_MODULES = [
     "cnnbook.architectures.modern",
     "cnnbook.architectures.efficient",
     "cnnbook.architectures.nas",
+    "cnnbook.devices",
 ]
 
 

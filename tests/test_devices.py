@@ -1,0 +1,84 @@
+"""cnnbook.devices: device names and honest timing (chapter 14)."""
+
+import statistics
+import time
+
+import keras
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnnbook import devices
+
+
+def test_list_devices_names_at_least_one_device():
+    found = devices.list_devices()
+    assert found, "no device listed"
+    platform = found[0].split(":")[0]
+    assert platform in {"cpu", "gpu", "tpu", "cuda", "rocm"}, found
+
+
+def test_wait_for_returns_its_argument_for_nested_structures():
+    x = keras.ops.ones((3, 3))
+    nested = {"a": [x, (x, 2.0)], "b": None}
+    assert devices.wait_for(nested) is nested
+    assert devices.wait_for(x) is x
+    assert devices.wait_for(5) == 5
+
+
+def test_wait_for_waits_for_a_backend_tensor():
+    y = keras.ops.matmul(keras.ops.ones((64, 64)), keras.ops.ones((64, 64)))
+    out = devices.wait_for(y)
+    assert float(keras.ops.convert_to_numpy(out)[0, 0]) == 64.0
+
+
+def test_time_call_separates_warmup_and_repeats():
+    calls = []
+
+    def work():
+        calls.append(1)
+        time.sleep(0.02 if len(calls) == 1 else 0.001)
+
+    timing = devices.time_call(work, warmup=1, repeats=4)
+    assert len(calls) == 5
+    assert len(timing.times) == 4 and len(timing.warmup) == 1
+    assert timing.warmup[0] >= 0.02
+    assert timing.median < timing.warmup[0]
+    assert timing.low <= timing.median <= timing.high
+    assert "median" in str(timing) and "4 repeats" in str(timing)
+
+
+def test_time_call_passes_arguments():
+    seen = []
+    devices.time_call(lambda a, b: seen.append((a, b)), 1, 2, warmup=0,
+                      repeats=2)
+    assert seen == [(1, 2), (1, 2)]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0, 10, allow_nan=False), min_size=1, max_size=9))
+def test_timing_statistics(times):
+    timing = devices.Timing(times=tuple(times), warmup=())
+    assert timing.median == statistics.median(times)
+    assert timing.low == min(times) and timing.high == max(times)
+    assert np.isclose(timing.median, np.median(times))
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"warmup": -1}, ValueError, "warmup must be an integer >= 0"),
+        ({"warmup": 1.5}, ValueError, "warmup"),
+        ({"repeats": 0}, ValueError, "repeats must be an integer >= 1"),
+        ({"repeats": True}, ValueError, "repeats"),
+    ],
+)
+def test_time_call_rejects_bad_counts(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        devices.time_call(lambda: None, **kwargs)
+
+
+def test_time_call_rejects_what_cannot_be_called():
+    with pytest.raises(TypeError, match="must be callable"):
+        devices.time_call(3)
