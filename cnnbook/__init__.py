@@ -31,7 +31,29 @@ page). A new chapter's helper goes in the reader's module for its job, or
 in a new module listed above; never in ``authoring``.
 """
 
-from cnnbook.config import (
+import importlib.util as _importlib_util
+import os as _os
+
+
+def _check_backend() -> None:
+    """Say what to install when Keras's backend is missing (for example
+    after ``pip install cnnbook`` outside Colab, which ships TensorFlow)."""
+    backend = _os.environ.get("KERAS_BACKEND", "tensorflow").strip()
+    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+    if backend in module and _importlib_util.find_spec(module[backend]):
+        return
+    raise ImportError(
+        f"Keras's backend {backend!r} is not installed. Install one: "
+        f"`pip install \"cnnbook[tensorflow]\"` (TensorFlow, the book's "
+        f"default), or `pip install \"cnnbook[jax]\"` and set "
+        f"KERAS_BACKEND=jax before importing Keras; or run the book's set-up "
+        f"(`bash scripts/setup.sh`), which installs everything."
+    )
+
+
+_check_backend()
+
+from cnnbook.config import (  # noqa: E402
     RunMode,
     by_mode,
     record_result,

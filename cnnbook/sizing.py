@@ -161,3 +161,64 @@ def layer_table(model):
             shape = tuple(layer.input.shape[1:])
         rows.append((layer.name, *layer_sizes(layer, shape)))
     return rows
+
+
+def network_layer_sizes(layer, input_shape):
+    """(output shape, parameters, multiplies) of a layer of a modern network.
+
+    Chapter 8 adds the layers that ``layer_sizes`` does not know. Batch
+    normalisation keeps four numbers per channel (a learned scale and
+    shift, a running mean and variance); like the papers, we count the
+    multiplies of convolutions and dense layers only, not its one scaling
+    per value. The sum of a residual connection, zero padding and the
+    zero maps of a parameter-free shortcut (``PadChannels``) have neither.
+    """
+    kind = type(layer).__name__
+    if kind == "BatchNormalization":
+        per_channel = int(layer.scale) + int(layer.center) + 2
+        return tuple(input_shape), per_channel * input_shape[-1], 0
+    if kind == "Add":
+        return tuple(input_shape[0]), 0, 0
+    if kind == "ZeroPadding2D":
+        (top, bottom), (left, right) = layer.padding
+        h, w, d = input_shape
+        return (h + top + bottom, w + left + right, d), 0, 0
+    if kind == "PadChannels":
+        *grid, d = input_shape
+        return (*grid, d + layer.extra), 0, 0
+    return layer_sizes(layer, input_shape)
+
+
+def network_table(model):
+    """Rows (name, output shape, parameters, multiplies) for a Keras model
+    with branches: ``layer_table`` with ``network_layer_sizes`` (Chapter 8).
+    """
+    rows = []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        if isinstance(layer.input, list):
+            shape = [tuple(t.shape[1:]) for t in layer.input]
+        else:
+            shape = tuple(layer.input.shape[1:])
+        rows.append((layer.name, *network_layer_sizes(layer, shape)))
+    return rows
+
+
+def network_depth(model):
+    """Weighted layers on the longest path from the input to an output.
+
+    Chapter 8: the depth the papers quote ("22 layers", "ResNet-50")
+    counts the convolutional and dense layers one after the other. A
+    shortcut's projection or a side classifier lies on a shorter path
+    and does not add to it.
+    """
+    depth = {}
+    for layer in model.layers:
+        inputs = layer.input if isinstance(layer.input, list) else [
+            layer.input]
+        before = max((depth[id(t)] for t in inputs if id(t) in depth),
+                     default=0)
+        weighted = type(layer).__name__ in ("Conv2D", "Dense")
+        depth[id(layer.output)] = before + int(weighted)
+    return max(depth[id(t)] for t in model.outputs)

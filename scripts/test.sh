@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
 bash scripts/setup.sh
+# site: npm packages and Debian's Chromium for tests/site/ (the browser test)
+bash scripts/site_setup.sh --browser
 setup_seconds=$((SECONDS - started))
 export CNNBOOK_MODE=fast TF_CPP_MIN_LOG_LEVEL=2
 if [ -z "${CNNBOOK_DATA_MIRROR:-}" ] && [ -d ../shared/data ]; then

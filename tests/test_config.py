@@ -73,3 +73,17 @@ def test_setup_printout_names_backend_version_and_hardware(capsys):
     assert f"backend {backend} {version}," in out
     assert version != "?"
     assert "CPU (" in out or "GPU" in out
+
+
+def test_a_missing_backend_says_what_to_install():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import cnnbook"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KERAS_BACKEND": "torch"},  # not installed here
+    )
+    assert result.returncode != 0
+    assert 'pip install "cnnbook[tensorflow]"' in result.stderr

@@ -16,6 +16,9 @@ from cnnbook.sizing import (
     keras_output_size,
     layer_sizes,
     layer_table,
+    network_depth,
+    network_layer_sizes,
+    network_table,
     pool_output_size,
     same_padding,
 )
@@ -323,3 +326,86 @@ def test_layer_table_on_random_models(size, specs):
     for (name, shape, params, _), layer in zip(rows, model.layers):
         assert shape == tuple(layer.output.shape[1:]), name
         assert params == layer.count_params(), name
+
+
+# --- Chapter 8: layers of modern networks ---------------------------------
+
+
+@FEW
+@given(
+    h=sizes,
+    w=sizes,
+    d=st.integers(1, 8),
+    center=st.booleans(),
+    scale=st.booleans(),
+)
+def test_batch_normalization_sizes(h, w, d, center, scale):
+    layer = keras.layers.BatchNormalization(center=center, scale=scale)
+    layer.build((None, h, w, d))
+    got = network_layer_sizes(layer, (h, w, d))
+    assert got == ((h, w, d), layer.count_params(), 0)
+
+
+@FEW
+@given(
+    h=sizes,
+    w=sizes,
+    d=st.integers(1, 8),
+    pads=st.tuples(*[st.integers(0, 4)] * 4),
+)
+def test_zero_padding_sizes(h, w, d, pads):
+    layer = keras.layers.ZeroPadding2D((pads[:2], pads[2:]))
+    shape = layer.compute_output_shape((None, h, w, d))
+    assert network_layer_sizes(layer, (h, w, d)) == (tuple(shape[1:]), 0, 0)
+
+
+def test_add_and_pad_channels_sizes():
+    from cnnbook.architectures.modern import PadChannels
+
+    add = keras.layers.Add()
+    assert network_layer_sizes(add, [(4, 4, 3), (4, 4, 3)]) == (
+        (4, 4, 3), 0, 0)
+    assert network_layer_sizes(PadChannels(5), (4, 4, 3)) == (
+        (4, 4, 8), 0, 0)
+
+
+def test_network_layer_sizes_falls_back_to_layer_sizes():
+    layer = keras.layers.Conv2D(4, 3, padding="same")
+    assert network_layer_sizes(layer, (8, 8, 2)) == layer_sizes(
+        layer, (8, 8, 2))
+    with pytest.raises(ValueError, match="does not know"):
+        network_layer_sizes(keras.layers.LayerNormalization(), (4, 4, 2))
+
+
+def test_network_table_matches_keras_on_a_residual_model():
+    inputs = keras.Input((16, 16, 3))
+    x = keras.layers.ZeroPadding2D(1)(inputs)
+    x = keras.layers.Conv2D(8, 3)(x)
+    y = keras.layers.BatchNormalization()(x)
+    y = keras.layers.Conv2D(8, 3, padding="same")(y)
+    x = keras.layers.Add()([x, y])
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(10)(x))
+    rows = network_table(model)
+    assert sum(r[2] for r in rows) == model.count_params()
+    for name, shape, _, _ in rows:
+        assert tuple(shape) == tuple(model.get_layer(name).output.shape[1:])
+    assert sum(r[3] for r in rows) == (
+        3 * 3 * 3 * 16 * 16 * 8 + 3 * 3 * 8 * 16 * 16 * 8 + 8 * 10)
+
+
+@FEW
+@given(short=st.integers(0, 4), long=st.integers(1, 6))
+def test_network_depth_counts_the_longest_weighted_path(short, long):
+    inputs = keras.Input((8, 8, 2))
+    a = inputs
+    for _ in range(short):
+        a = keras.layers.Conv2D(2, 1)(a)
+    b = inputs
+    for _ in range(long):
+        b = keras.layers.Conv2D(2, 1)(b)
+        b = keras.layers.Activation("relu")(b)
+    x = keras.layers.Concatenate()([a, b])
+    x = keras.layers.GlobalMaxPooling2D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(3)(x))
+    assert network_depth(model) == max(short, long) + 1

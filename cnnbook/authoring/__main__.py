@@ -1,9 +1,11 @@
 """``python -m cnnbook.authoring COMMAND``: the authors' commands.
 
 badges      write every notebook's Colab badge and install cell
+tidy        badges, and fold every assertion-only cell (tag hide-input)
 exercises   regenerate exercises/ from solutions/ (--check: only report)
 results     regenerate book/results.md from the committed outputs
 run-full    execute notebooks in full mode and keep their outputs
+nbgrader    make an nbgrader course from the solution notebooks
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cnnbook.authoring import badges, exercises, results, run
+from cnnbook.authoring import badges, exercises, grading, results, run, tidy
 from cnnbook.authoring.notebooks import ROOT
 
 
@@ -23,6 +25,12 @@ def main(argv=None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("badges", help="write each notebook's Colab badge")
+    tidied = sub.add_parser(
+        "tidy", help="badges, and tag assertion-only cells hide-input"
+    )
+    tidied.add_argument(
+        "paths", nargs="*", type=Path, help="notebooks (default: all)"
+    )
     make = sub.add_parser("exercises", help="regenerate exercises/")
     make.add_argument(
         "--check",
@@ -32,11 +40,29 @@ def main(argv=None) -> int:
     sub.add_parser("results", help=f"write {results.RESULTS_PAGE}")
     full = sub.add_parser("run-full", help="execute notebooks in full mode")
     full.add_argument("paths", nargs="+", type=Path)
+    course = sub.add_parser(
+        "nbgrader", help="an nbgrader course from the solution notebooks"
+    )
+    course.add_argument("course", type=Path, help="the course folder")
+    course.add_argument(
+        "solutions", nargs="*", type=Path, help="default: all of them"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "badges":
         for path in badges.write_badges():
             print(f"badge written: {path.relative_to(ROOT)}")
+    elif args.command == "tidy":
+        for line in tidy.tidy(args.paths or None):
+            print(line)
+    elif args.command == "nbgrader":
+        written = grading.make_course(args.course, args.solutions or None)
+        for path in written:
+            print(f"wrote {path} ({grading.points(path)} points)")
+        print(
+            f"next: cd {args.course} && nbgrader generate_assignment "
+            f"{grading.ASSIGNMENT} --force"
+        )
     elif args.command == "exercises" and args.check:
         problems = exercises.out_of_sync(ROOT)
         for problem in problems:

@@ -3,6 +3,16 @@
 ``python -m cnnbook.authoring badges`` writes them; the book rules check
 them. The repository they point at is set here (and in ``_config.yml``; a
 test keeps the two equal): a fork changes both.
+
+The badge image is the book's own file, ``_static/colab-badge.svg`` at the
+root of the repository, linked by a relative path (``../_static/...`` from
+``notebooks/``, ``solutions/`` and ``exercises/``). The same path works in
+both places a reader sees the badge: on GitHub it resolves inside the
+repository, and on the site ``_build/html/notebooks/x.html`` finds
+``_build/html/_static/`` (jupyter-book copies the root ``_static`` folder
+there). No page needs the internet for it. Inside Colab itself the
+relative image does not resolve, and the badge shows its alt text as a
+link: harmless, since the reader is already in Colab.
 """
 
 from __future__ import annotations
@@ -31,17 +41,45 @@ if "google.colab" in sys.modules:
 """
 
 
-def badge_markdown(relative_path: str) -> str:
-    """The markdown of the Open-in-Colab badge for a notebook path."""
-    url = (
+BADGE_IMAGE = "_static/colab-badge.svg"
+# The badge before the image was the book's own: the rules accept it until
+# `python -m cnnbook.authoring badges` has rewritten every notebook (then
+# empty this tuple), and the site shows the local image instead of it.
+LEGACY_BADGE_IMAGES = (
+    "https://colab.research.google.com/assets/colab-badge.svg",
+)
+
+
+def colab_url(relative_path: str) -> str:
+    """Where a notebook opens in Colab (from the configured repository)."""
+    return (
         "https://colab.research.google.com/github/"
         f"{REPOSITORY}/blob/{BRANCH}/{relative_path}"
     )
+
+
+def badge_image(relative_path: str) -> str:
+    """The badge image, relative to the notebook at ``relative_path``."""
+    depth = len(Path(relative_path).parts) - 1
+    return "../" * depth + BADGE_IMAGE
+
+
+def badge_markdown(relative_path: str) -> str:
+    """The markdown of the Open-in-Colab badge for a notebook path."""
     return (
-        f'<a href="{url}" target="_parent" id="{BADGE_MARK}">'
-        '<img src="https://colab.research.google.com/assets/colab-badge.svg" '
-        'alt="Open In Colab"/></a>'
+        f'<a href="{colab_url(relative_path)}" target="_parent" '
+        f'id="{BADGE_MARK}"><img src="{badge_image(relative_path)}" '
+        'alt="Open in Colab"/></a>'
     )
+
+
+def legacy_badges(relative_path: str) -> list[str]:
+    """The earlier forms of the badge that the rules still accept."""
+    return [
+        f'<a href="{colab_url(relative_path)}" target="_parent" '
+        f'id="{BADGE_MARK}"><img src="{image}" alt="Open In Colab"/></a>'
+        for image in LEGACY_BADGE_IMAGES
+    ]
 
 
 def set_colab_cell(nb) -> bool:
@@ -76,7 +114,9 @@ def badge_problems(path: Path, root: Path = ROOT) -> list[str]:
     relative = Path(path).resolve().relative_to(Path(root).resolve())
     problems = []
     texts = [_text(c) for c in nb.cells]
-    if badge_markdown(relative.as_posix()) not in texts:
+    accepted = [badge_markdown(relative.as_posix())]
+    accepted += legacy_badges(relative.as_posix())
+    if not set(accepted) & set(texts):
         problems.append(
             f"{relative}: no Colab badge for this path; run "
             "`python -m cnnbook.authoring badges`"

@@ -73,9 +73,14 @@ def strip_solutions(source: str, label: str = "exercise") -> str:
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
             out.append(f"{indent}{STUB_COMMENT}")
-            out.append(
-                f'{indent}raise NotImplementedError("{label}: your code here")'
-            )
+            message = f'"{label}: your code here"'
+            stub = f"{indent}raise NotImplementedError({message})"
+            if len(stub) > 79:  # the book's code lines fit in 79 columns
+                stub = (
+                    f"{indent}raise NotImplementedError(\n"
+                    f"{indent}    {message}\n{indent})"
+                )
+            out.append(stub)
         elif stripped == END:
             if not inside:
                 raise ExerciseFormatError(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from cnnbook.authoring.notebooks import ROOT
+from cnnbook.authoring.notebooks import ROOT, cell_text
 from cnnbook.authoring.rules import recorded_mode
 
 RESULTS_PAGE = "book/results.md"
@@ -69,7 +69,10 @@ def _stream_text(nb) -> list[str]:
     return lines
 
 
-def _parse(line: str) -> dict | None:
+def parse_line(line: str) -> dict | None:
+    """The ``description``, ``value`` and ``data`` of a result line (the
+    current ``Result: ...`` format or the older ``[result] ...``), or
+    ``None`` for any other line."""
     from cnnbook.config import parse_result
 
     if line.startswith(_OLD_RESULT):
@@ -89,22 +92,36 @@ def _describe_run(run) -> str:
     return f"Keras {keras_version}, {backend}, {hardware}"
 
 
+def chapter_title(nb, fallback: str) -> str:
+    """A notebook's title: its first markdown heading, without the ``#``."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            first = cell_text(cell).strip().split("\n")[0]
+            if first.startswith("# "):
+                return first[2:].strip()
+            break
+    return fallback
+
+
 def collect_results(root: Path = ROOT) -> list[dict]:
     """The result lines (:func:`cnnbook.record_result`) of every chapter's
-    committed outputs, with the mode, run and date of that run."""
+    committed outputs, with the chapter's title and the mode, run and date
+    of that run."""
     rows = []
     for path in sorted((Path(root) / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
+        title = chapter_title(nb, path.stem)
         lines = _stream_text(nb)
         run = next(filter(None, map(_RUN_LINE.search, lines)), None)
         date = next(filter(None, map(_DATE_LINE.search, lines)), None)
         for line in lines:
-            result = _parse(line)
+            result = parse_line(line)
             if result is None:
                 continue
             rows.append(
                 {
                     "chapter": path.stem,
+                    "title": title,
                     "result": result["description"],
                     "value": result["value"],
                     "data": result["data"],
@@ -116,23 +133,56 @@ def collect_results(root: Path = ROOT) -> list[dict]:
     return rows
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>|$])")
+
+
+def _escape(text: str) -> str:
+    """Text shown literally in MyST markdown (no emphasis, math, links)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _chapter_number(title: str, name: str) -> str:
+    match = re.match(r"(\d+)\.", title) or re.match(r"(\d+)_", name)
+    return str(int(match.group(1))) if match else name
+
+
 def results_markdown(root: Path = ROOT) -> str:
-    """The text of the results page."""
+    """The text of the results page: one section per chapter, titled like
+    the chapter, with a two-column table (result and its data; value) that
+    fits a phone's width."""
     rows = collect_results(root)
-    lines = [
-        "| chapter | result | value | data | mode | run on | date |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for row in rows:
-        link = f"[{row['chapter']}](../notebooks/{row['chapter']}.ipynb)"
-        lines.append(
-            f"| {link} | {row['result']} | {row['value']} | {row['data']} "
-            f"| {row['mode']} | {row['run']} | {row['date']} |"
-        )
     pending = pending_full_runs(root)
+    lines: list[str] = []
+    chapters = list(dict.fromkeys(row["chapter"] for row in rows))
+    for chapter in chapters:
+        mine = [row for row in rows if row["chapter"] == chapter]
+        first = mine[0]
+        number = _chapter_number(first["title"], chapter)
+        mode = first["mode"]
+        if f"notebooks/{chapter}.ipynb" in pending:
+            mode = f"**{mode}** (not yet run in full mode, see below)"
+        lines += [
+            f"## {_escape(first['title'])}",
+            "",
+            f"[Chapter {number}](../notebooks/{chapter}.ipynb), measured "
+            f"in {mode} mode on {first['date']} with {_escape(first['run'])}.",
+            "",
+            ":::{list-table}",
+            ":header-rows: 1",
+            ":widths: 72 28",
+            ":class: cnnbook-results",
+            "",
+            "* - Result (and the data it was measured on)",
+            "  - Value",
+        ]
+        for row in mine:
+            lines += [f"* - {_escape(row['result'])}"]
+            if row["data"]:
+                lines += ["", f"    Data: {_escape(row['data'])}"]
+            lines += [f"  - {_escape(row['value'])}"]
+        lines += [":::", ""]
     if pending:
         lines += [
-            "",
             "## Not yet measured in full mode",
             "",
             "These chapters' committed outputs come from a fast-mode run "
@@ -141,7 +191,9 @@ def results_markdown(root: Path = ROOT) -> str:
             "above are fast-mode numbers, not the chapter's real results.",
             "",
         ]
+        titles = {row["chapter"]: row["title"] for row in rows}
         for notebook, reason in pending.items():
             name = Path(notebook).stem
-            lines.append(f"- [{name}](../{notebook}): {reason}")
-    return RESULTS_HEADER + "\n".join(lines) + "\n"
+            title = titles.get(name, name)
+            lines.append(f"- [{_escape(title)}](../{notebook}): {reason}")
+    return RESULTS_HEADER + "\n".join(lines).rstrip("\n") + "\n"

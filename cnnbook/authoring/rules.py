@@ -258,3 +258,215 @@ def unasserted_claims(path: Path) -> list[str]:
                     f"{number}, which no assert in the notebook checks"
                 )
     return problems
+
+
+# --- References to chapters ------------------------------------------------
+
+_CHAPTER_REFERENCE = re.compile(
+    r"\b[Cc]hapters?\s+(\d+(?:\s*(?:,|and|or|to|-|–)\s*\d+)*)"
+)
+
+
+def chapters_in_toc(root: Path) -> set[int]:
+    """The chapter numbers the table of contents lists (from the names of
+    its ``notebooks/NN_topic`` files)."""
+    import yaml
+
+    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text())
+    numbers = set()
+    for part in toc.get("parts", []):
+        for entry in part.get("chapters", []):
+            match = re.match(r"notebooks/(\d+)_", entry.get("file", ""))
+            if match:
+                numbers.add(int(match.group(1)))
+    return numbers
+
+
+def referenced_chapters(markdown: str) -> list[int]:
+    """Every chapter number a text refers to ("Chapter 5", "chapters 7-9"
+    gives 7, 8, 9), code spans and links excluded."""
+    text = _INLINE_CODE.sub(" ", _FENCE.sub(" ", markdown))
+    found = []
+    for match in _CHAPTER_REFERENCE.finditer(text):
+        spec = match.group(1)
+        for low, high in re.findall(r"(\d+)\s*[-–]\s*(\d+)", spec):
+            found.extend(range(int(low), int(high) + 1))
+        spec = re.sub(r"\d+\s*[-–]\s*\d+", " ", spec)
+        found.extend(int(n) for n in re.findall(r"\d+", spec))
+    return found
+
+
+def chapter_reference_problems(path: Path, chapters: set[int]) -> list[str]:
+    """References to chapters that the table of contents does not have, in
+    a notebook's markdown cells or a markdown page."""
+    path = Path(path)
+    if path.suffix == ".ipynb":
+        nb = nbformat.read(path, as_version=4)
+        texts = [_text(c) for c in nb.cells if c.cell_type == "markdown"]
+    else:
+        texts = [path.read_text(encoding="utf-8")]
+    problems = []
+    for text in texts:
+        for number in referenced_chapters(text):
+            if number not in chapters:
+                problems.append(
+                    f"{path.name}: refers to chapter {number}, which is not "
+                    f"in _toc.yml"
+                )
+    return sorted(set(problems))
+
+
+# --- What the site shows: figures and folded checks -----------------------
+
+HIDE_INPUT = "hide-input"
+_PATH_LIKE = re.compile(r"[\\/]|\.(png|jpe?g|svg|gif)$", re.I)
+
+
+def is_assertion_only(source: str) -> bool:
+    """True if a code cell does nothing but assert (comments aside).
+
+    Such a cell is a check the reader may open, not a step of the lesson:
+    it carries the tag ``hide-input`` and the site folds it.
+    """
+    import ast
+
+    try:
+        tree = ast.parse(without_magics(source))
+    except SyntaxError:
+        return False
+    return bool(tree.body) and all(
+        isinstance(node, ast.Assert) for node in tree.body
+    )
+
+
+def image_outputs(cell) -> int:
+    """How many image outputs a code cell has."""
+    return sum(
+        any(key.startswith("image/") for key in output.get("data", {}))
+        for output in cell.get("outputs", [])
+    )
+
+
+def figure_problems(path: Path) -> list[str]:
+    """Every code cell with an image output shows one figure, with a
+    caption and alt text in its myst-nb metadata::
+
+        cell.metadata["mystnb"] = {
+            "figure": {"caption": "One sentence.", "name": "fig-3-pool"},
+            "image": {"alt": "What the figure shows, in words."},
+        }
+
+    The site renders the caption under the figure and gives the image its
+    alt text (without it, the alt text is the image's file path).
+    """
+    nb = nbformat.read(path, as_version=4)
+    name = Path(path).name
+    problems = []
+    names: dict[str, int] = {}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not image_outputs(cell):
+            continue
+        where = f"{name}: cell {index}"
+        if image_outputs(cell) > 1:
+            problems.append(
+                f"{where} shows {image_outputs(cell)} images: draw one "
+                "figure per cell (plt.subplots for panels)"
+            )
+        meta = cell.metadata.get("mystnb", {})
+        figure, image = meta.get("figure", {}), meta.get("image", {})
+        caption = str(figure.get("caption", "")).strip()
+        alt = str(image.get("alt", "")).strip()
+        label = str(figure.get("name", "")).strip()
+        if not caption:
+            problems.append(
+                f'{where} has a figure without a caption: set '
+                'metadata["mystnb"]["figure"]["caption"] (one sentence)'
+            )
+        elif not caption.endswith((".", "?", "!")):
+            problems.append(f"{where}: the caption is not a sentence")
+        if not alt:
+            problems.append(
+                f'{where} has a figure without alt text: set '
+                'metadata["mystnb"]["image"]["alt"] (what it shows, in '
+                "words, for a reader who cannot see it)"
+            )
+        elif _PATH_LIKE.search(alt) or alt == caption:
+            problems.append(
+                f"{where}: the alt text must describe the figure in words "
+                "(not a file path, not the caption again)"
+            )
+        if not label.startswith("fig-"):
+            problems.append(
+                f'{where}: metadata["mystnb"]["figure"]["name"] must be '
+                "fig-<chapter>-<short> (a label to refer to it)"
+            )
+        elif label in names:
+            problems.append(
+                f"{where}: figure name {label!r} is also used by cell "
+                f"{names[label]}"
+            )
+        names.setdefault(label, index)
+    return problems
+
+
+def unfolded_checks(path: Path) -> list[str]:
+    """Assertion-only code cells without the ``hide-input`` tag."""
+    nb = nbformat.read(path, as_version=4)
+    return [
+        f"{Path(path).name}: cell {index} only asserts but lacks the "
+        f"{HIDE_INPUT} tag: run `python -m cnnbook.authoring tidy`"
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        and is_assertion_only(_text(cell))
+        and HIDE_INPUT not in cell.metadata.get("tags", [])
+    ]
+
+
+def fold_checks(nb) -> int:
+    """Tag every assertion-only code cell ``hide-input``; returns how many
+    tags were added (the notebook object is changed in place)."""
+    added = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and is_assertion_only(_text(cell)):
+            tags = cell.metadata.setdefault("tags", [])
+            if HIDE_INPUT not in tags:
+                tags.append(HIDE_INPUT)
+                added += 1
+    return added
+
+
+# --- Citations ---------------------------------------------------------------
+
+_CITE = re.compile(r"\{cite(?::\w+)?\}`([^`]+)`")
+_BIB_KEY = re.compile(r"^@\w+\s*\{\s*([^,\s]+)\s*,", re.M)
+
+
+def bibliography_keys(bib_path: Path) -> list[str]:
+    """The entry keys of a BibTeX file, in order."""
+    return _BIB_KEY.findall(Path(bib_path).read_text(encoding="utf-8"))
+
+
+def cited_keys(text: str) -> list[str]:
+    """The keys a markdown text cites with sphinxcontrib-bibtex roles
+    (``{cite:p}`he2016deep```, several keys separated by commas)."""
+    return [
+        key.strip()
+        for group in _CITE.findall(text)
+        for key in group.split(",")
+        if key.strip()
+    ]
+
+
+def citation_problems(path: Path, bib_path: Path) -> list[str]:
+    """Citations in a notebook's markdown whose key the bibliography lacks
+    (the site build would stop on them)."""
+    known = set(bibliography_keys(bib_path))
+    nb = nbformat.read(path, as_version=4)
+    return [
+        f"{Path(path).name}: markdown cell {index} cites {key!r}, which "
+        f"is not in {Path(bib_path).name}"
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "markdown"
+        for key in cited_keys(_text(cell))
+        if key not in known
+    ]

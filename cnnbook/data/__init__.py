@@ -37,7 +37,6 @@ from __future__ import annotations
 #   imagenet  ImageNet class names, the mirror's TFLite models, sample photos
 #   subsets   stratified subsets for fast mode
 # A new dataset family gets a module of its own and a line in _LOADERS.
-
 from cnnbook.data.cifar import (
     CIFAR10_CLASSES,
     cats_vs_dogs_dir,

@@ -7,9 +7,11 @@ for ``keras.utils.image_dataset_from_directory``.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import shutil
+import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -18,11 +20,11 @@ import numpy as np
 
 from cnnbook.data.sources import (
     CACHE_FORMAT,
-    DataError,
+    OFFLINE_VARIABLE,
     DataFormatError,
     DataSource,
-    OFFLINE_VARIABLE,
     _built,
+    _cache_lock,
     _cache_problem,
     _cache_root,
     _cache_source,
@@ -283,6 +285,53 @@ def _write_cats_dogs_online(target: Path, counts):
                     )
 
 
+def _check_counts(n_train, n_validation, n_test) -> None:
+    """Refuse counts the CIFAR-10 cats and dogs cannot supply."""
+    limits = {
+        "n_train": (n_train, 5000),
+        "n_validation": (n_validation, 5000),
+        "n_test": (n_test, 1000),
+    }
+    for argument, (value, most) in limits.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(
+                f"{argument} must be a whole number of images per class, "
+                f"got {value!r}"
+            )
+        if not 1 <= value <= most:
+            raise ValueError(
+                f"{argument}={value}: each class needs between 1 and "
+                f"{most:,} images here"
+            )
+    if n_train + n_validation > 5000:
+        raise ValueError(
+            f"n_train + n_validation = {n_train + n_validation:,}: CIFAR-10 "
+            f"has 5,000 training images per class to split between them"
+        )
+
+
+def _folder_sha256(folder: Path) -> str:
+    """One SHA-256 over every file of ``folder`` (relative path and bytes),
+    so that a changed, emptied or extra file is noticed."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _cats_dogs_problem(folder: Path, counts: dict, info) -> str:
+    """Why a cached cats-vs-dogs folder cannot be used ('' if it can)."""
+    if not _cats_dogs_complete(folder, counts):
+        return "some of its images are missing"
+    problem = _cache_problem(info, folder, sha=False)
+    if problem:
+        return problem
+    if info.get("folder_sha256") != _folder_sha256(folder):
+        return "its files differ from those it was built with"
+    return ""
+
+
 def cats_vs_dogs_dir(n_train=1000, n_validation=500, n_test=500) -> Path:
     """A folder of cat and dog photos for ``image_dataset_from_directory``.
 
@@ -292,23 +341,29 @@ def cats_vs_dogs_dir(n_train=1000, n_validation=500, n_test=500) -> Path:
     sizes of the classic Dogs-vs-Cats subset). The photos are CIFAR-10's
     cats and dogs (32x32), chosen with a fixed seed: train and validation
     from CIFAR-10's training split, test from its test split. Built once
-    in the cache and rebuilt if incomplete.
+    in the cache, verified file by file on every call, and rebuilt if
+    anything changed.
     """
+    _check_counts(n_train, n_validation, n_test)
     counts = _cats_dogs_counts(n_train, n_validation, n_test)
     name = "cats_vs_dogs"
     if counts != _cats_dogs_counts(1000, 500, 500):
         name += f"_{n_train}_{n_validation}_{n_test}"
+    with _cache_lock(name):
+        return _cats_vs_dogs(name, counts)
+
+
+def _cats_vs_dogs(name: str, counts: dict) -> Path:
     folder = _cache_root() / name
     record = _cache_root() / f"{name}.json"
-    note = _CATS_DOGS_NOTE.format(validation=2 * n_validation)
-    sizes = dict(n_train=2 * n_train, n_test=2 * n_test, note=note)
+    note = _CATS_DOGS_NOTE.format(validation=2 * counts["validation"])
+    sizes = dict(
+        n_train=2 * counts["train"], n_test=2 * counts["test"], note=note
+    )
 
     if folder.exists():
         info = _read_json(record)
-        if not _cats_dogs_complete(folder, counts):
-            problem = "some of its images are missing"
-        else:
-            problem = _cache_problem(info, folder, sha=False)
+        problem = _cats_dogs_problem(folder, counts, info)
         if not problem:
             _report(_cache_source("cats_vs_dogs", info, folder))
             return folder
@@ -316,49 +371,54 @@ def cats_vs_dogs_dir(n_train=1000, n_validation=500, n_test=500) -> Path:
         shutil.rmtree(folder)
         record.unlink(missing_ok=True)
 
-    cache_dir()
-    building = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(building, ignore_errors=True)
+    building = Path(
+        tempfile.mkdtemp(dir=cache_dir(), prefix=f".{name}.", suffix=".tmp")
+    )
+    try:
+        info = _build_cats_dogs(name, building, counts, sizes, folder)
+        info = dict(info, folder_sha256=_folder_sha256(building))
+        os.replace(building, folder)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    _write_json(record, dict(info, name=name, format=CACHE_FORMAT))
+    source = _fresh_source("cats_vs_dogs", info)
+    _report(_relocated(source, f"{source.location} -> {_show(folder)}"))
+    return folder
+
+
+def _build_cats_dogs(name, building: Path, counts, sizes, folder) -> dict:
+    """Write the photos into ``building``: online, else from the mirror.
+    Returns the record's facts; raises when every source fails."""
     looked = [f"the cache: {_show(folder)} does not exist"]
-    info = None
     online_name = "the online loader keras.datasets.cifar10.load_data()"
     if offline():
         looked.append(f"{online_name}: skipped ({OFFLINE_VARIABLE}=1)")
     else:
         try:
             _write_cats_dogs_online(building, counts)
-            info = dict(
+            return dict(
                 sizes,
                 built_from="online",
                 location="keras.datasets.cifar10.load_data()",
             )
         except Exception as error:
             shutil.rmtree(building, ignore_errors=True)
+            building.mkdir()
             looked.append(f"{online_name}: {_online_failure(error)}")
+
+    def build(mirror):
+        _write_cats_dogs_from_mirror(mirror, building, counts)
+        return dict(
+            sizes,
+            built_from="mirror",
+            location=str(mirror / "cifar10"),
+            source_files=_source_files(mirror, _CIFAR_FILES),
+        )
+
+    info = _from_mirror("cats_vs_dogs", build, looked)
     if info is None:
-
-        def build(mirror):
-            _write_cats_dogs_from_mirror(mirror, building, counts)
-            return dict(
-                sizes,
-                built_from="mirror",
-                location=str(mirror / "cifar10"),
-                source_files=_source_files(mirror, _CIFAR_FILES),
-            )
-
-        try:
-            info = _from_mirror("cats_vs_dogs", build, looked)
-        except DataError:
-            shutil.rmtree(building, ignore_errors=True)
-            raise
-        if info is None:
-            shutil.rmtree(building, ignore_errors=True)
-            raise _not_found("cats_vs_dogs", looked)
-    os.replace(building, folder)
-    _write_json(record, dict(info, name=name, format=CACHE_FORMAT))
-    source = _fresh_source("cats_vs_dogs", info)
-    _report(_relocated(source, f"{source.location} -> {_show(folder)}"))
-    return folder
+        raise _not_found("cats_vs_dogs", looked)
+    return info
 
 
 def _relocated(source: DataSource, location: str) -> DataSource:

@@ -7,6 +7,7 @@ this module only finds and verifies the files.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -14,18 +15,19 @@ import numpy as np
 
 from cnnbook.data.sources import (
     CACHE_FORMAT,
+    MIRROR_VARIABLE,
+    OFFLINE_VARIABLE,
     DataFormatError,
     DataNotFoundError,
     DataSource,
-    MIRROR_VARIABLE,
-    OFFLINE_VARIABLE,
-    _MissingInMirror,
+    _cache_lock,
     _cache_problem,
     _cache_root,
     _cache_source,
     _fresh_source,
     _from_mirror,
     _mirror_file,
+    _MissingInMirror,
     _not_found,
     _online_failure,
     _read_json,
@@ -34,6 +36,7 @@ from cnnbook.data.sources import (
     _sha256,
     _show,
     _source_files,
+    _temporary_beside,
     _unknown,
     _write_json,
     cache_dir,
@@ -79,6 +82,11 @@ def imagenet_class_names() -> list[str]:
     """The 1,000 ImageNet class names in Keras's index order, exactly as
     ``keras.applications.*.decode_predictions`` prints them (for example
     ``"tabby"``, ``"great_white_shark"``)."""
+    with _cache_lock("imagenet_class_names"):
+        return _imagenet_class_names()
+
+
+def _imagenet_class_names() -> list[str]:
     cached = _cache_root() / "imagenet_class_index.json"
     record = _cache_root() / "imagenet_class_index.source.json"
     if cached.exists():
@@ -121,7 +129,9 @@ def imagenet_class_names() -> list[str]:
         path = _mirror_file(mirror, _CLASS_INDEX_FILE)
         names = _parse_class_index(path)
         cache_dir()
-        shutil.copyfile(path, cached)
+        temporary = _temporary_beside(cached)
+        shutil.copyfile(path, temporary)
+        os.replace(temporary, cached)
         info = dict(
             name="imagenet_class_names",
             built_from="mirror",

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from cnnbook.data.sources import (
+    SOURCES,
     DataFormatError,
     DataSource,
-    SOURCES,
     _load_arrays,
     _mirror_file,
     _read_cache,

@@ -10,10 +10,12 @@ adds a module of its own; readers never need to import it directly.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
 import os
+import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +52,9 @@ _TITLES = {
     "imagenet_class_names": ("ImageNet class names", "names"),
     "imagenet_tflite": ("ImageNet TFLite model", "file"),
     "sample_images": ("Sample image", "image"),
+    # the pretrained networks of cnnbook.pretrained (chapters 11 and 13)
+    "mobilenet_v2": ("MobileNetV2 (alpha 1.0, 224x224)", "ImageNet weights"),
+    "mobilenet_v1": ("MobileNet (alpha 0.5, 160x160)", "ImageNet weights"),
 }
 _ORIGINS = {
     "online": "the online loader",
@@ -122,8 +127,51 @@ def cache_dir() -> Path:
     ``~/.cache/cnnbook``), created on demand. Never inside the repository.
     """
     root = _cache_root()
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError, PermissionError) as error:
+        setting = os.environ.get(CACHE_VARIABLE, "").strip()
+        where = (
+            f"{CACHE_VARIABLE}={setting}"
+            if setting
+            else "the default cache ~/.cache/cnnbook"
+        )
+        raise DataError(
+            f"the cache folder {root} cannot be created ({where}): "
+            f"{error.strerror or error}. Point {CACHE_VARIABLE} at a folder "
+            f"you can write (it is created if missing), or unset it."
+        ) from None
     return root
+
+
+@contextlib.contextmanager
+def _cache_lock(name: str):
+    """Hold ``<cache>/.<name>.lock`` while a dataset is read or built, so
+    that two processes sharing one cache (pytest-xdist, a class on one
+    machine) never see each other's half-built files. A no-op where the
+    platform has no ``fcntl`` (Windows)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    path = cache_dir() / f".{name}.lock"
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _temporary_beside(path: Path) -> Path:
+    """A fresh, unique name in ``path``'s folder for writing ``path``
+    before an atomic rename."""
+    handle, name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    os.close(handle)
+    return Path(name)
 
 
 def _mirror_candidates() -> list[Path]:
@@ -196,8 +244,14 @@ def describe_sources() -> str:
     return ", then ".join(parts)
 
 
+#: Loader names that ``data_scripts/fetch_data.py`` knows by another name.
+_FETCH_NAMES = {"imdb_text": "imdb"}
+
+
 def fetch_command(name: str) -> str:
-    """The commands that put ``name`` into the cache, for error messages."""
+    """The commands that put ``name`` into the cache, for error messages
+    (``tests/data/test_fetch_script.py`` runs every one of them)."""
+    name = _FETCH_NAMES.get(name, name)
     return (
         f"`python data_scripts/fetch_data.py {name}` on a machine that is "
         f"online, or `python data_scripts/fetch_data.py --mirror PATH "
@@ -433,7 +487,7 @@ def _read_cache(name: str):
 
 
 def _write_json(path: Path, info: dict) -> None:
-    temporary = path.with_name(path.name + ".tmp")
+    temporary = _temporary_beside(path)
     temporary.write_text(json.dumps(info, indent=1, sort_keys=True))
     os.replace(temporary, path)
 
@@ -446,7 +500,7 @@ def _write_cache(name: str, arrays: dict, info: dict) -> Path:
     """
     data_path, info_path = _cache_paths(name)
     cache_dir()
-    temporary = data_path.with_name(data_path.name + ".tmp")
+    temporary = _temporary_beside(data_path)
     with open(temporary, "wb") as f:
         np.savez(f, **arrays)
     info = dict(info, format=CACHE_FORMAT, cache_sha256=_sha256(temporary))
@@ -500,8 +554,14 @@ def _load_arrays(name: str, online, online_name: str, build):
     keeps its own copy); ``build(mirror)`` returns ``(arrays, info)`` with
     ``info`` holding ``location``, ``note`` and ``source_files``, and its
     result is written to the cache. Returns ``(arrays, DataSource)``; the
-    caller reports it (it may first reshape the arrays).
+    caller reports it (it may first reshape the arrays). Holds the
+    dataset's cache lock throughout, so concurrent loaders build it once.
     """
+    with _cache_lock(name):
+        return _find_arrays(name, online, online_name, build)
+
+
+def _find_arrays(name: str, online, online_name: str, build):
     data_path, _ = _cache_paths(name)
     cached = _read_cache(name)
     if cached is not None:

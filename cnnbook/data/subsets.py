@@ -30,9 +30,21 @@ def stratified_subset(x, y, n, seed=0):
     ``n`` (rounded, at least one sample); the subset is shuffled with
     ``np.random.default_rng(seed)``, so the same call returns the same
     samples. Raises ``ValueError`` if ``n`` exceeds the number of samples
-    or is smaller than the number of classes.
+    or is smaller than the number of classes, and for one-hot labels
+    (pass class indices: ``y.argmax(axis=1)``).
     """
-    labels = np.asarray(y).reshape(len(y), -1)[:, 0]
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"n must be a whole number of samples, got {n!r}")
+    y_array = np.asarray(y)
+    if y_array.ndim == 0 or y_array.ndim > 2 or (
+        y_array.ndim == 2 and y_array.shape[1] != 1
+    ):
+        raise ValueError(
+            f"labels of shape {y_array.shape}: stratified_subset needs class "
+            f"indices of shape (N,) or (N, 1); for one-hot labels pass "
+            f"y.argmax(axis=1)"
+        )
+    labels = y_array.reshape(len(y_array))
     if len(labels) != len(x):
         raise ValueError(f"{len(x)} samples but {len(labels)} labels")
     classes, counts = np.unique(labels, return_counts=True)

@@ -27,6 +27,20 @@ def test_strip_replaces_region_and_keeps_indentation():
     compile(stub, "stub", "exec")
 
 
+def test_stub_fits_in_79_columns_for_long_notebook_names():
+    source = (
+        "def f(x):\n    ### BEGIN SOLUTION\n    return x\n"
+        "    ### END SOLUTION"
+    )
+    label = "08_inception_resnet_densenet, exercise 12"
+    stub = exercises.strip_solutions(source, label)
+    assert max(len(line) for line in stub.split("\n")) <= 79
+    assert f'"{label}: your code here"' in stub
+    compile(stub, "stub", "exec")
+    short = exercises.strip_solutions(source, "ex 1")
+    assert 'raise NotImplementedError("ex 1: your code here")' in short
+
+
 def test_strip_handles_consecutive_regions():
     source = (
         "### BEGIN SOLUTION\na = 1\n### END SOLUTION\n"

@@ -12,7 +12,12 @@ from cnnbook.authoring.notebooks import without_magics
 
 ROOT = Path(__file__).resolve().parents[2]
 # Modules whose functions are taught in a chapter, line for line.
-TAUGHT_MODULES = ["cnnbook.ops", "cnnbook.sizing", "cnnbook.backprop"]
+TAUGHT_MODULES = [
+    "cnnbook.ops",
+    "cnnbook.sizing",
+    "cnnbook.backprop",
+    "cnnbook.architectures.modern",
+]
 
 
 def taught_functions():

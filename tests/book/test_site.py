@@ -31,9 +31,12 @@ def test_every_notebook_is_in_the_toc_in_order():
 
 def test_solutions_are_numbered_by_chapter():
     # Exercise N.k in the site's solutions must be exercise N.k of the
-    # generated notebooks: the solutions part is numbered from 1, in order.
+    # generated notebooks: the solutions part is numbered from 1, in order,
+    # one level deep only (a section numbered "2.1. Setup" would read like
+    # exercise 2.1).
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    assert toc_parts()["Solutions"].get("numbered") is True
+    assert toc_parts()["Solutions"].get("numbered") == 1
+    assert config["sphinx"]["config"]["numfig_secnum_depth"] == 1
     assert config["html"]["use_multitoc_numbering"] is False
     listed = [e["file"] for e in toc_parts()["Solutions"]["chapters"]]
     numbers = [int(Path(name).name.split("_")[0]) for name in listed]
@@ -46,6 +49,11 @@ def test_site_and_badges_point_at_the_same_repository():
     assert url == f"https://github.com/{badges.REPOSITORY}"
     assert config["repository"]["branch"] == badges.BRANCH
     assert config["execute"]["execute_notebooks"] == "off"
+    # the launch (rocket) button opens the page's notebook in Colab
+    assert config["launch_buttons"]["colab_url"] == (
+        "https://colab.research.google.com"
+    )
+    assert config["html"]["use_repository_button"] is True
 
 
 def test_contributing_names_only_files_that_exist():

@@ -72,3 +72,73 @@ def test_unreadable_jpeg(mirror):
     write_sums(mirror)
     with pytest.raises(data.DataFormatError, match="9999.jpg"):
         data.load_cifar10()
+
+
+def test_cats_vs_dogs_notices_a_damaged_photo(mirror, capsys):
+    folder = data.cats_vs_dogs_dir(n_train=2, n_validation=1, n_test=1)
+    photo = next((folder / "train" / "cats").glob("*.jpg"))
+    good = photo.read_bytes()
+    photo.write_bytes(b"")  # same file count, zero bytes
+    data.cats_vs_dogs_dir(n_train=2, n_validation=1, n_test=1)
+    out = capsys.readouterr().out
+    assert "differ from those it was built with" in out and "rebuilding" in out
+    assert photo.read_bytes() == good
+
+
+@pytest.mark.parametrize(
+    "counts, error, words",
+    [
+        ((-5, 1, 1), ValueError, "n_train=-5"),
+        ((2, 0, 1), ValueError, "n_validation=0"),
+        ((2, 1, 1.5), TypeError, "n_test must be a whole number"),
+        ((4000, 2000, 1), ValueError, r"n_train \+ n_validation"),
+        ((2, 1, 1001), ValueError, "between 1 and 1,000"),
+    ],
+)
+def test_cats_vs_dogs_refuses_impossible_counts(counts, error, words):
+    with pytest.raises(error, match=words):
+        data.cats_vs_dogs_dir(*counts)
+    assert not list(sources._cache_root().glob("cats_vs_dogs*"))
+
+
+def _build_in_process(kind, barrier):
+    """Run in a child process: load one dataset into the shared cache,
+    starting together with the others and reading slowly, so that the
+    builds overlap."""
+    import time
+
+    from cnnbook.data import cifar
+
+    read = cifar._read_member
+
+    def slow_read(*args):
+        time.sleep(0.02)
+        return read(*args)
+
+    cifar._read_member = slow_read
+    barrier.wait(timeout=60)
+    if kind == "cats":
+        folder = data.cats_vs_dogs_dir(n_train=2, n_validation=1, n_test=1)
+        return sorted(p.name for p in folder.rglob("*.jpg"))
+    (x_train, _), _ = data.load_cifar10()
+    return [int(x_train.sum())]
+
+
+def test_concurrent_loaders_share_one_fresh_cache(mirror):
+    """Several processes filling one empty cache at once (pytest-xdist, a
+    class sharing a machine) each get complete, identical data."""
+    import functools
+    import multiprocessing
+
+    kinds = ["cats", "cifar"] * 2
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        barrier = manager.Barrier(len(kinds))
+        with context.Pool(len(kinds)) as pool:
+            build = functools.partial(_build_in_process, barrier=barrier)
+            results = pool.map(build, kinds)
+    assert results[0] == results[2] and len(results[0]) == 8
+    assert results[1] == results[3]
+    leftovers = [p.name for p in sources._cache_root().glob("*.tmp")]
+    leftovers += [p.name for p in sources._cache_root().glob(".*.tmp")]
+    assert not leftovers, f"temporary files left behind: {leftovers}"

@@ -165,3 +165,12 @@ def test_cache_dir_is_created(tmp_path):
     assert not (tmp_path / "cache").exists()
     assert data.cache_dir() == (tmp_path / "cache").resolve()
     assert (tmp_path / "cache").is_dir()
+
+
+def test_cache_variable_pointing_at_a_file(monkeypatch, tmp_path):
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("x")
+    monkeypatch.setenv("CNNBOOK_CACHE", str(not_a_folder))
+    with pytest.raises(data.DataError, match="CNNBOOK_CACHE=") as error:
+        data.cache_dir()
+    assert "Point CNNBOOK_CACHE at a folder" in str(error.value)

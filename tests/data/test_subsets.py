@@ -46,3 +46,14 @@ def test_stratified_subset_property(counts, fraction, seed):
     assert np.all(got >= 1) and np.all(got <= counts)
     if np.all(exact >= 1):  # no class needed topping up to one sample
         assert np.all(np.abs(got - exact) < 1)
+
+
+def test_stratified_subset_refuses_one_hot_labels_and_odd_sizes():
+    x = np.zeros((20, 2))
+    one_hot = np.eye(4)[np.arange(20) % 4]
+    with pytest.raises(ValueError, match=r"argmax\(axis=1\)"):
+        data.stratified_subset(x, one_hot, 8)
+    with pytest.raises(TypeError, match="whole number"):
+        data.stratified_subset(x, np.arange(20) % 4, 8.0)
+    with pytest.raises(ValueError, match="exceeds"):
+        data.stratified_subset(x, np.arange(20) % 4, 21)
