@@ -8,6 +8,7 @@ converted weights and the small image helpers.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,14 +143,22 @@ def _build(spec, weights, include_top, input_shape, pooling, activation):
     import keras
 
     builder = getattr(keras.applications, spec.application)
-    return builder(
-        alpha=spec.alpha,
-        include_top=include_top,
-        weights=weights,
-        input_shape=input_shape,
-        pooling=pooling,
-        classifier_activation=activation,
-    )
+    with warnings.catch_warnings():
+        if weights is None:
+            # Keras warns that it would load 224 x 224 weights for another
+            # input size; here it loads none (ours come from the mirror's
+            # model, and a convolution's weights fit any input size).
+            warnings.filterwarnings(
+                "ignore", message=".*input_shape. is undefined or non-square"
+            )
+        return builder(
+            alpha=spec.alpha,
+            include_top=include_top,
+            weights=weights,
+            input_shape=input_shape,
+            pooling=pooling,
+            classifier_activation=activation,
+        )
 
 
 # --------------------------------------------------------------------------

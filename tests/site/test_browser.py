@@ -338,12 +338,13 @@ def test_search_finds_the_chapters(chromium, base):
         missing = []
         for term, pages in terms.items():
             tab.goto(f"{base}search.html?q={term}")
+            # Sphinx shows the results one by one and writes the summary
+            # ("Search finished, found N page(s)...") after the last one.
             tab.wait_for_function(
-                "() => document.querySelector('#search-results') && "
-                "!/Searching|Preparing/.test(document.querySelector("
-                "'#search-results').innerText) && document.querySelector("
-                "'#search-results .search-summary, #search-results p')",
-                timeout=20000,
+                "() => { const s = document.querySelector("
+                "'#search-results .search-summary'); return s && "
+                "/Search finished|did not match/.test(s.innerText); }",
+                timeout=30000,
             )
             found = {
                 href.split(base, 1)[-1].split(".html")[0]
