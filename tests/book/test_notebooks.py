@@ -85,3 +85,27 @@ def test_results_page_is_generated_from_committed_outputs():
         "`python -m cnnbook.nbtools results`"
     )
     assert results.collect_results(ROOT), "no chapter records a result"
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=ids(COMMITTED))
+def test_figures_have_captions_and_alt_text(path):
+    problems = rules.figure_problems(path)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=ids(COMMITTED))
+def test_assertion_cells_are_folded(path):
+    problems = rules.unfolded_checks(path)
+    assert not problems, (
+        "\n".join(problems)
+        + "\nrun `python -m cnnbook.authoring tidy` on the notebook"
+    )
+
+
+TOC_CHAPTERS = rules.chapters_in_toc(ROOT)
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_chapter_references_point_at_chapters_in_the_toc(path):
+    problems = rules.chapter_reference_problems(path, TOC_CHAPTERS)
+    assert not problems, "\n".join(problems)
