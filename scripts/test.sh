@@ -16,17 +16,23 @@ export CNNBOOK_MODE=fast TF_CPP_MIN_LOG_LEVEL=2
 if [ -z "${CNNBOOK_DATA_MIRROR:-}" ] && [ -d ../shared/data ]; then
     export CNNBOOK_DATA_MIRROR="$(cd ../shared/data && pwd)"
 fi
-status=0
-.venv/bin/python -m pytest -ra -n 2 --dist loadgroup "$@" || status=$?
-test_seconds=$((SECONDS - started - setup_seconds))
 # The same notebooks under JAX (issue 13), for a set that fits the time
-# budget: a theory chapter (3), chapter 14 and its helpers' tests. Chapter
-# 5 under JAX takes minutes on this CPU.
+# budget: a theory chapter (3), the backend-neutral gradients and
+# explanations of chapters 4 and 13 (their files then skip their own JAX
+# subprocess: CNNBOOK_JAX_PASS=1 below), and chapter 14's helpers' tests.
+# Chapter 5 under JAX takes minutes on this CPU; chapter 14 under JAX:
+# scripts/run_all_jax.sh.
 # CNNBOOK_JAX_SET replaces the set ("" skips it); all notebooks under JAX:
 # scripts/run_all_jax.sh. pytest's exit status 5 (nothing selected, e.g.
 # by -k) is not a failure here.
-jax_set=${CNNBOOK_JAX_SET-notebooks/03_sizing.ipynb \
-notebooks/14_convnets_on_gpus.ipynb tests/test_devices.py tests/test_bench.py}
+jax_set=${CNNBOOK_JAX_SET-notebooks/03_sizing.ipynb tests/test_gradients.py \
+tests/test_explain.py tests/test_devices.py tests/test_bench.py}
+jax_pass=0
+[ -z "$jax_set" ] || jax_pass=1
+status=0
+CNNBOOK_JAX_PASS=$jax_pass \
+    .venv/bin/python -m pytest -ra -n 2 --dist loadgroup "$@" || status=$?
+test_seconds=$((SECONDS - started - setup_seconds))
 if [ -n "$jax_set" ]; then
     echo "JAX set: $jax_set"
     # shellcheck disable=SC2086  # the set is a list of paths

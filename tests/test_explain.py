@@ -352,6 +352,10 @@ def test_chapter_copies_match_the_module():
 
 
 @pytest.mark.skipif(BACKEND != "tensorflow", reason="runs once, from TF")
+@pytest.mark.skipif(
+    os.environ.get("CNNBOOK_JAX_PASS") == "1",
+    reason="scripts/test.sh runs this file under JAX itself",
+)
 def test_the_same_tests_pass_under_jax():
     pytest.importorskip("jax")
     env = {**os.environ, "KERAS_BACKEND": "jax"}
