@@ -159,11 +159,12 @@ def layer_sizes(layer, input_shape):
     )
 
 
-def layer_table(model):
+def layer_table(model, sizes=layer_sizes):
     """Rows (name, output shape, parameters, multiplies) for a Keras model.
 
     Chapter 3: each row comes from the formulas of the chapter, using only
     the layer's settings and the shape of the tensor that flows into it.
+    Later chapters pass their own ``sizes`` for the layers they add.
     """
     _check_model(model)
     rows = []
@@ -174,7 +175,7 @@ def layer_table(model):
             shape = [tuple(t.shape[1:]) for t in layer.input]
         else:
             shape = tuple(layer.input.shape[1:])
-        rows.append((layer.name, *layer_sizes(layer, shape)))
+        rows.append((layer.name, *sizes(layer, shape)))
     return rows
 
 
@@ -283,16 +284,7 @@ def extended_layer_table(model, sizes=extended_layer_sizes):
     with ``sizes`` for each layer: :func:`extended_layer_sizes` in
     Chapter 7, :func:`network_layer_sizes` in Chapter 8. A layer with
     several inputs (a sum) gets the list of their shapes."""
-    rows = []
-    for layer in model.layers:
-        if type(layer).__name__ == "InputLayer":
-            continue
-        if isinstance(layer.input, list):
-            shape = [tuple(t.shape[1:]) for t in layer.input]
-        else:
-            shape = tuple(layer.input.shape[1:])
-        rows.append((layer.name, *sizes(layer, shape)))
-    return rows
+    return layer_table(model, sizes)
 
 
 def network_layer_sizes(layer, input_shape):
