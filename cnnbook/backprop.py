@@ -221,15 +221,20 @@ def _check_correlate2d(x, w, grad_out=_FORWARD):
         _checks.same_shape(grad_out, "grad_out", out, "correlate2d(x, w)")
 
 
-def _check_conv(x, kernels, grad_out=_FORWARD, stride=1, padding=0):
-    """(..., H, W, D) input, square (F, F, D, K) kernels that fit in it
-    (once padded), and a gradient map of the output's shape."""
+def _check_maps(x):
+    """An array of maps, (H, W, D) or a batch (N, H, W, D)."""
     _checks.array(x, "x", None, "(..., H, W, D)")
     if x.ndim < 3:
         raise ValueError(
             f"x must have at least 3 axes, (H, W, D) or a batch (N, H, W, "
             f"D), not shape {x.shape}"
         )
+
+
+def _check_conv(x, kernels, grad_out=_FORWARD, stride=1, padding=0):
+    """(..., H, W, D) input, square (F, F, D, K) kernels that fit in it
+    (once padded), and a gradient map of the output's shape."""
+    _check_maps(x)
     _checks.array(kernels, "kernels", 4, "(F, F, D, K)")
     f, f_w, depth, n_filters = kernels.shape
     if f != f_w:
@@ -264,12 +269,7 @@ def _check_strided(x, kernels, stride, padding, grad_out=_FORWARD):
 
 def _check_maxpool(x, size):
     """(..., H, W, D) input and a window size that fits it."""
-    _checks.array(x, "x", None, "(..., H, W, D)")
-    if x.ndim < 3:
-        raise ValueError(
-            f"x must have at least 3 axes, (H, W, D) or a batch (N, H, W, "
-            f"D), not shape {x.shape}"
-        )
+    _check_maps(x)
     _checks.whole(size, "size", 1, "the window size")
     if size > min(x.shape[-3], x.shape[-2]):
         raise ValueError(
