@@ -13,7 +13,7 @@ export VIRTUAL_ENV="$PWD/.venv-latest"
 # Drop every upper bound ("<2.22", ",<4") but keep markers and lower
 # bounds; pytest and jupyter-book keep theirs (see requirements.txt).
 sed -E '/^(pytest|jupyter-book)>/!s/,?<[0-9][^;#]*//' requirements.txt > .venv-latest/requirements.txt
-.venv/bin/uv pip install --quiet --upgrade -r .venv-latest/requirements.txt
+.venv/bin/uv pip install --quiet --compile-bytecode --upgrade -r .venv-latest/requirements.txt
 .venv/bin/uv pip install --quiet --no-deps -e .
 .venv-latest/bin/python -c 'import importlib.metadata as m
 for p in ("keras", "tensorflow-cpu", "jax", "numpy"):
