@@ -37,11 +37,16 @@ _started = time.perf_counter()
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """Keep each notebook's cells together on one pytest-xdist worker (they
-    share a kernel; ``--dist loadgroup``); other tests spread freely."""
+    share a kernel; ``--dist loadgroup``), and the site's tests on one
+    worker (they share one build of the book: on two workers, two builds
+    ran at once into the same ``_build``); other tests spread freely."""
+    site = ROOT / "tests" / "site"
     for item in items:
         path = Path(str(item.fspath))
         if path.suffix == ".ipynb":
             item.add_marker(pytest.mark.xdist_group(path.name))
+        elif site in path.parents:
+            item.add_marker(pytest.mark.xdist_group("site"))
 
 
 def pytest_runtest_logreport(report):

@@ -303,16 +303,14 @@ def visit(context, base: str, page: str, *, viewport=LAPTOP, axe=False,
     tab = context.new_page()
     tab.set_viewport_size(viewport)
 
-    def route(r):
-        if r.request.url.startswith(base) or r.request.url.startswith(
-            ("data:", "blob:")
-        ):
-            r.continue_()
-        else:
-            report.external_requests.append(r.request.url)
-            r.abort()
+    def refuse(r):
+        report.external_requests.append(r.request.url)
+        r.abort()
 
-    tab.route("**/*", route)
+    # Only requests that leave the site are intercepted (the pattern is
+    # matched inside the browser): routing every request through Python
+    # made each visit about a third slower.
+    tab.route(re.compile(f"^(?!{re.escape(base)}|data:|blob:)"), refuse)
     tab.on("pageerror", lambda error: report.js_errors.append(str(error)))
     tab.on(
         "console",

@@ -359,3 +359,16 @@ def test_search_finds_the_chapters(chromium, base):
         assert not missing, "search:\n" + "\n".join(missing)
     finally:
         tab.close()
+
+
+def test_visit_reports_requests_that_leave_the_site(chromium, tmp_path):
+    (tmp_path / "page.html").write_text(
+        '<html><body><img src="https://example.com/cat.png" alt="cat">'
+        '<img src="local.png" alt="local"><p>x</p></body></html>'
+    )
+    (tmp_path / "local.png").write_bytes(b"")
+    with sitecheck.serve(tmp_path) as url:
+        report = sitecheck.visit(chromium, url, "page")
+    assert report.external_requests == ["https://example.com/cat.png"], (
+        report.external_requests
+    )
