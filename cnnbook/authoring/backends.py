@@ -3,7 +3,7 @@
 Every notebook runs under ``KERAS_BACKEND=jax`` as well as TensorFlow. A
 code cell may still use TensorFlow itself (``import tensorflow``,
 ``tf.data``, ``tf.GradientTape``) where the lesson is about TensorFlow, if
-its first line says so and why::
+its opening comments say so and why::
 
     # TensorFlow-specific: tf.data reads the JPEG folders (Keras feeds a
     # tf.data pipeline to every backend)
@@ -31,10 +31,16 @@ _MARKER_LINE = re.compile(r"^#\s*TensorFlow-specific:\s*\S")
 
 
 def is_marked(source: str) -> bool:
-    """Whether a code cell's first line marks it TensorFlow-specific (with
-    a reason after the colon)."""
-    lines = source.lstrip("\n").split("\n", 1)
-    return bool(lines and _MARKER_LINE.match(lines[0].strip()))
+    """Whether a line of a code cell's opening comments marks it
+    TensorFlow-specific (with a reason after the colon). The marker may
+    follow another opening comment, such as an exercise's ``# Check``."""
+    for line in source.lstrip("\n").split("\n"):
+        line = line.strip()
+        if not line.startswith("#"):
+            return False
+        if _MARKER_LINE.match(line):
+            return True
+    return False
 
 
 def tensorflow_calls(source: str) -> list[tuple[int, str]]:

@@ -26,8 +26,9 @@ def test_tensorflow_calls_finds_imports_and_tf_attributes():
     assert lines == [1, 2, 3]
 
 
-def test_marker_needs_first_line_and_a_reason():
+def test_marker_needs_opening_comments_and_a_reason():
     assert backends.is_marked("# TensorFlow-specific: tf.data demo\nx = 1")
+    assert backends.is_marked("# Check\n# TensorFlow-specific: why\nx = 1")
     assert not backends.is_marked("# TensorFlow-specific:\nx = 1")
     assert not backends.is_marked("x = 1\n# TensorFlow-specific: late")
 
