@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parent
 BOOK_BUDGET_SECONDS = 600
 CHAPTER_BUDGET_SECONDS = 40
 SOLUTION_BUDGET_SECONDS = 15
+# The site's tests: build the book once, open every page in Chromium.
+SITE_BUDGET_SECONDS = 120
+SITE_LINE = "the site (build, every page in Chromium)"
 
 # Tests run offline, in fast mode, on the mirror beside the checkout.
 os.environ.setdefault("CNNBOOK_MODE", "fast")
@@ -31,6 +34,7 @@ if _mirror.is_dir():
     os.environ.setdefault("CNNBOOK_DATA_MIRROR", str(_mirror))
 
 _durations = defaultdict(float)
+_site_durations = defaultdict(float)
 _started = time.perf_counter()
 
 
@@ -60,27 +64,36 @@ def pytest_runtest_logreport(report):
     ):
         name = report.nodeid.split("[")[-1].split("]")[0]
         _durations[f"solutions/{name}.ipynb (checks)"] += report.duration
+    elif path.startswith("tests/site/"):
+        _site_durations[report.nodeid] += report.duration
 
 
 def _budget(name: str) -> int:
+    if name == SITE_LINE:
+        return SITE_BUDGET_SECONDS
     if name.startswith("solutions/"):
         return SOLUTION_BUDGET_SECONDS
     return CHAPTER_BUDGET_SECONDS
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not _durations:
+    if not _durations and not _site_durations:
         return
     write = terminalreporter.write_line
     total = sum(_durations.values())
+    if _site_durations:
+        _durations[SITE_LINE] = sum(_site_durations.values())
     width = max(len(name) for name in _durations) + 2
-    terminalreporter.section("notebook timings (fast mode)")
+    terminalreporter.section("notebook and site timings (fast mode)")
     write(f"{'notebook':<{width}}{'seconds':>8}  {'budget':>6}")
     for name, seconds in sorted(_durations.items()):
         budget = _budget(name)
         flag = "  OVER BUDGET" if seconds > budget else ""
         write(f"{name:<{width}}{seconds:8.1f}  {budget:6d}{flag}")
     write(f"{'all notebooks (sum over workers)':<{width}}{total:8.1f}")
+    if SITE_LINE in _durations:
+        write(f"{'notebooks and site':<{width}}"
+              f"{total + _durations[SITE_LINE]:8.1f}")
     write(
         f"{'whole test run (wall clock)':<{width}}"
         f"{time.perf_counter() - _started:8.1f}"
