@@ -21,8 +21,8 @@ derives is shown there in full and imported from here afterwards.
                           (chapter 4; chapter 13)
 ``cnnbook.training``      experiments: best-epoch training, several seeds,
                           ablation tables (chapters 5-6 and later)
-``cnnbook.architectures`` model builders from the papers' tables
-                          (chapters 7-9)
+``cnnbook.architectures`` model builders: chapter 5's small ConvNet;
+                          the papers' tables (chapters 7-9)
 ``cnnbook.pretrained``    an ImageNet-trained MobileNet, online or offline
                           (chapter 11)
 ``cnnbook.explain``       gradients, saliency, Grad-CAM and friends

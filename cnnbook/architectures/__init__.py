@@ -1,8 +1,11 @@
-"""Model builders from the papers' layer tables (chapters 7-9).
+"""Model builders: chapter 5's own network, and the papers' layer tables
+(chapters 7-9).
 
 One module per chapter's family of networks; a reader imports the module:
 ``from cnnbook.architectures import classic``.
 
+- :mod:`~cnnbook.architectures.first`: the modern small ConvNet of
+  chapter 5 and its AdamW schedule;
 - :mod:`~cnnbook.architectures.classic`: LeNet-5, AlexNet, ZFNet, VGG
   (chapter 7);
 - :mod:`~cnnbook.architectures.modern`: Inception/GoogLeNet, ResNet,

@@ -16,6 +16,7 @@ TAUGHT_MODULES = [
     "cnnbook.ops",
     "cnnbook.sizing",
     "cnnbook.backprop",
+    "cnnbook.architectures.first",
     "cnnbook.architectures.classic",
     "cnnbook.architectures.modern",
     "cnnbook.architectures.efficient",
