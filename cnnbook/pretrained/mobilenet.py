@@ -214,8 +214,8 @@ def _convert(name, spec, tflite_path: Path):
     calibrate_batch_norm(model, np.array_split(images, 2))
     path, record = _cache_paths(spec)
     cache_dir()
-    temporary = path.with_name(path.name.replace(".weights.h5",
-                                                 ".tmp.weights.h5"))
+    temporary = path.with_name(path.name.replace(
+        ".weights.h5", f".{os.getpid()}.tmp.weights.h5"))
     model.save_weights(temporary)
     relative = f"imagenet/{spec.tflite}.tflite"
     source_sha256 = sources._read_checksums(sources.mirror_dir())[relative]
@@ -304,6 +304,34 @@ def _not_available(spec, looked) -> WeightsNotFoundError:
     )
 
 
+def _weights_file(name, spec, looked):
+    """``(path, info, source)`` of the converted weights: from the cache,
+    or converted from the mirror's TFLite model into the cache."""
+    cached = _cached_weights(name, spec)
+    if cached is not None:
+        path, info = cached
+        source = DataSource(
+            name, "cache", None, None, _show(path),
+            note=_note(spec, path, fresh=False), built_from="mirror",
+        )
+        return path, info, source
+    path, _ = _cache_paths(spec)
+    looked.append(f"the cache: {_show(path)} does not exist")
+    try:
+        from cnnbook.data import imagenet_tflite_model
+
+        tflite_path = imagenet_tflite_model(spec.tflite)
+    except DataNotFoundError as missing:
+        looked.append(f"the offline mirror: {missing}")
+        raise _not_available(spec, looked) from None
+    path, info = _convert(name, spec, tflite_path)
+    source = DataSource(
+        name, "mirror", None, None, _show(tflite_path),
+        note=_note(spec, path, fresh=True),
+    )
+    return path, info, source
+
+
 def load_mobilenet(
     version: str = "v2",
     include_top: bool = True,
@@ -366,29 +394,10 @@ def load_mobilenet(
             _report(DataSource(name, "online", None, None, online_name))
             return model
 
-    cached = _cached_weights(name, spec)
-    if cached is not None:
-        path, info = cached
-        source = DataSource(
-            name, "cache", None, None, _show(path),
-            note=_note(spec, path, fresh=False), built_from="mirror",
-        )
-    else:
-        path, _ = _cache_paths(spec)
-        looked.append(f"the cache: {_show(path)} does not exist")
-        try:
-            from cnnbook.data import imagenet_tflite_model
-
-            tflite_path = imagenet_tflite_model(spec.tflite)
-        except DataNotFoundError as missing:
-            looked.append(f"the offline mirror: {missing}")
-            raise _not_available(spec, looked) from None
-        path, info = _convert(name, spec, tflite_path)
-        source = DataSource(
-            name, "mirror", None, None, _show(tflite_path),
-            note=_note(spec, path, fresh=True),
-        )
-
+    # One process converts while others sharing the cache wait, then read
+    # its file (pytest-xdist workers, or two notebooks on a cold cache).
+    with sources._cache_lock(f"{spec.stem}_from_tflite"):
+        path, info, source = _weights_file(name, spec, looked)
     full = _build(spec, None, True, _native(spec), None,
                   classifier_activation)
     full.load_weights(path)
