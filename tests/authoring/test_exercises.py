@@ -168,3 +168,22 @@ def test_stub_lines_fit_in_79_columns_for_long_names():
     exec(stub, namespace)
     with pytest.raises(NotImplementedError, match="exercise 12"):
         namespace["f"]()
+
+
+def test_a_shared_kernel_starts_each_notebook_afresh(tmp_path):
+    first = write(notebook(
+        ("code", "leftover = 1"),
+        ("code", "### BEGIN SOLUTION\na = 6 * 7\n### END SOLUTION"),
+        ("code", "# Check\nassert a == 42"),
+    ), tmp_path / "first.ipynb")
+    second = write(notebook(
+        ("code", "assert 'leftover' not in dir(), 'the namespace leaked'"),
+        ("code", "### BEGIN SOLUTION\nb = 6 * 7\n### END SOLUTION"),
+        ("code", "# Check\nassert b == 42 and 'a' not in dir()"),
+    ), tmp_path / "second.ipynb")
+    with exercises.solutions_kernel(tmp_path, timeout=120) as client:
+        assert exercises.verify_checks(first, client=client) == []
+        assert exercises.verify_checks(second, client=client) == []
+        with pytest.raises(ValueError, match="shared kernel's folder"):
+            exercises.verify_checks(ROOT / "solutions" / "01_convolution.ipynb",
+                                    client=client)
