@@ -1,6 +1,14 @@
-"""Small builders shared by the tests (fixture notebooks)."""
+"""Small builders shared by the tests (fixture notebooks), and a run of
+one test file under the JAX backend."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def notebook(*cells):
@@ -24,3 +32,17 @@ def write(nb, path):
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path
+
+
+def assert_file_passes_under_jax(path, timeout=600):
+    """Run the test file ``path`` with pytest in a subprocess under
+    ``KERAS_BACKEND=jax`` and fail with its output unless it passes."""
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", str(path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, (result.stdout[-3000:]
+                                    + result.stderr[-2000:])
+    assert "passed" in result.stdout

@@ -10,8 +10,6 @@ functions are checked against the module in
 import ast
 import inspect
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import keras
@@ -45,6 +43,7 @@ from cnnbook.explain import (
 )
 from cnnbook.gradients import gradient
 from cnnbook.sizing import conv_output_size
+from tests.helpers import assert_file_passes_under_jax
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "notebooks" / "13_visualising_convnets.ipynb"
@@ -358,14 +357,7 @@ def test_chapter_copies_match_the_module():
 )
 def test_the_same_tests_pass_under_jax():
     pytest.importorskip("jax")
-    env = {**os.environ, "KERAS_BACKEND": "jax"}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-n", "0", __file__],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, (result.stdout[-3000:]
-                                    + result.stderr[-2000:])
-    assert "passed" in result.stdout
+    assert_file_passes_under_jax(__file__)
 
 
 def test_unsupported_backend_is_named(monkeypatch):

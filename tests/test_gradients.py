@@ -8,8 +8,6 @@ subprocess with ``KERAS_BACKEND=jax``.
 import contextlib
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import keras
@@ -21,6 +19,7 @@ from hypothesis import strategies as st
 from cnnbook import gradients
 from cnnbook.backprop import numerical_gradient, relative_error
 from cnnbook.gradients import gradient, value_and_gradient
+from tests.helpers import assert_file_passes_under_jax
 
 ROOT = Path(__file__).resolve().parents[1]
 # JAX compiles every operation for every new shape: fewer examples there.
@@ -256,14 +255,4 @@ def test_refuses_a_backend_it_does_not_support(monkeypatch):
 )
 def test_the_same_tests_pass_under_jax():
     pytest.importorskip("jax")
-    env = {**os.environ, "KERAS_BACKEND": "jax"}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-n", "0", __file__],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "passed" in result.stdout
+    assert_file_passes_under_jax(__file__, timeout=300)
