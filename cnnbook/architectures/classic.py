@@ -31,7 +31,8 @@ LENET5_C3_ROWS = (
 )
 
 # VGG's Table 1: 3 x 3 convolutions per block, by depth (configurations A,
-# B, D and E); every block doubles the filters, up to 512.
+# B, D and E); the filters double from block to block, from 64 to 512,
+# and stay at 512 in the fifth block.
 VGG_BLOCKS = {11: (1, 1, 2, 2, 2), 13: (2, 2, 2, 2, 2),
               16: (2, 2, 3, 3, 3), 19: (2, 2, 4, 4, 4)}
 
