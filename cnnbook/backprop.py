@@ -380,9 +380,10 @@ def conv_transpose(x, kernels, stride=1, padding=0, output_padding=0):
     Chapter 12: the gradient of ``conv2d(., kernels, stride=stride,
     padding=padding)`` with respect to its input, as Conv2DTranspose
     computes it. Each input position (j, k) adds its values, weighted by
-    the kernels, to the F x F window at (jS, kS) of the output; then
-    ``padding`` rows and columns are cut from every side, and
-    ``output_padding`` zero rows and columns stay at the bottom and right.
+    the kernels, to the F x F window at (jS, kS) of an output that has
+    ``output_padding`` extra rows and columns at the bottom and right
+    (which no window reaches); then ``padding`` rows and columns are cut
+    from every side of it.
     """
     f_h, f_w, depth, n_filters = np.shape(kernels)
     if np.ndim(x) < 3 or np.shape(x)[-1] != n_filters:

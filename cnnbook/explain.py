@@ -479,8 +479,9 @@ def class_model_image(model, class_index, steps=200, learning_rate=0.02,
                       blur_sigma=0.5, seed=0):
     """Simonyan et al.'s class model: an image, grown from near-zero
     noise, that maximises one class score minus ``l2`` times its squared
-    L2 norm and ``tv`` times its total variation (with ``jitter`` and
-    blur as in :func:`gradient_ascent`; Yosinski et al.). Returns the
+    L2 norm and ``tv`` times its total variation (Mahendran and Vedaldi's
+    prior), with the ``jitter`` of Deep Dream's code and the Gaussian blur
+    of Yosinski et al. (both as in :func:`gradient_ascent`). Returns the
     image ``(1, H, W, C)`` and the objective's values."""
     from keras import ops
 
