@@ -339,6 +339,7 @@ _gc.collect()
 del _gc, _keras"""
 
 
+@contextlib.contextmanager
 def solutions_kernel(directory: Path, timeout: int = 600):
     """A context manager: one started kernel (an nbclient client) in which
     :func:`verify_checks` can run several solution notebooks in turn,
@@ -355,11 +356,6 @@ def solutions_kernel(directory: Path, timeout: int = 600):
         resources={"metadata": {"path": str(directory)}},
         allow_errors=False,
     )
-    return _started(client)
-
-
-@contextlib.contextmanager
-def _started(client):
     with client.setup_kernel():
         yield client
 
