@@ -93,4 +93,10 @@ def test_results_page_shows_committed_records_not_smoke_runs(record,
     assert "12.3 s (3 epochs)" in page
     assert "mnist to 99.0%" in page
     assert "without flip" in page and "best 50.00%" in page
+    # a CPU record does not count as the GPU measurement the goals ask for
+    assert "Not yet measured on a GPU: cifar10, mnist." in page
+    saved["device"] = "NVIDIA H200"
+    (folder / "real.json").write_text(json.dumps(saved))
+    page = "\n".join(results.benchmark_markdown(tmp_path))
+    assert "Not yet measured on a GPU: cifar10." in page
     assert page.rstrip().endswith(":::")
