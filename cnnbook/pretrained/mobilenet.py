@@ -369,8 +369,10 @@ def load_mobilenet(
     are not Keras's float weights, so numbers differ slightly between the
     online and the offline paths. Its batch norms hold statistics measured
     on a few real photos (the originals were folded away), so, as with
-    Keras's weights, fine-tune with the base in inference mode
-    (``base(x, training=False)``) as Keras's transfer-learning guide does.
+    Keras's weights, fine-tune with batch normalisation in inference mode:
+    set ``trainable = False`` on the ``BatchNormalization`` layers (in
+    Keras 3, ``base(x, training=False)`` in a functional model is
+    overridden by ``fit``; Chapter 11 measures it).
 
     Raises :class:`WeightsNotFoundError` when no source has the weights.
     """
