@@ -276,7 +276,8 @@ def bottleneck_block(x, filters, strides=1, name="block"):
     restores 4 x ``filters`` maps. The shortcut is the identity, or a
     projection (1 x 1 convolution and batch normalisation) where the
     shape changes. The stride sits on the first 1 x 1 layer, as in the
-    paper and in ``keras.applications.ResNet50``.
+    authors' released models and ``keras.applications.ResNet50`` (the
+    paper says only that a stage's first block downsamples).
     """
     check_whole("filters", filters)
     check_whole("strides", strides, allowed=" (1, or 2 to halve the maps)")

@@ -52,9 +52,11 @@ def check_cell(cell, operations=OPERATIONS):
             )
         for source, op in (block[:2], block[2:]):
             if source not in range(b + 1):
+                earlier = ("" if b == 0 else " or 1 (block 0)" if b == 1
+                           else f" or 1 to {b} (blocks 0 to {b - 1})")
                 raise ValueError(
-                    f"block {b} reads state {source!r}: block {b} may read "
-                    f"the cell input (0) or blocks 1 to {b} before it"
+                    f"block {b} reads state {source!r}: it may read state "
+                    f"0 (the cell input){earlier}"
                 )
             if op not in operations:
                 raise ValueError(
