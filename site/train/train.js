@@ -80,7 +80,7 @@
     return data;
   }
 
-  // The convolution is computed as in Chapter 4, as a matrix product:
+  // The convolution is computed as one matrix product (im2col):
   // each row of `patches` is one 5 x 5 window of an image (cut out in
   // plain JavaScript by batchTensors), each column of w1 one filter.
   // TensorFlow.js's own conv2d trains far more slowly on a processor.
