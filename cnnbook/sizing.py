@@ -606,10 +606,12 @@ def keras_transposed_output_size(w, f, s=1, padding="valid",
                                  output_padding=None):
     """Output width of a Keras Conv2DTranspose layer (Chapter 12).
 
-    Keras's "valid" removes no padding and "same" removes F // 2 on each
-    side. With ``output_padding=None`` Keras chooses A itself: "valid"
-    gives (W - 1)S + max(F, S) and "same" gives W S, so that a Conv2D
-    with the same settings maps the output back to width W.
+    For the size, Keras counts "valid" as no padding and "same" as F // 2
+    on each side; which rows a "same" layer actually cuts is another
+    matter (Chapter 12 shows it). With ``output_padding=None`` Keras
+    chooses A itself: "valid" gives (W - 1)S + max(F, S) and "same" gives
+    W S, so that a Conv2D with the same settings maps the output back to
+    width W.
     """
     if padding not in ("valid", "same"):
         raise ValueError(
