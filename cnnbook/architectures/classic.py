@@ -343,8 +343,9 @@ def vgg(depth=16, input_shape=(224, 224, 3), num_classes=1000,
     """
     if depth not in VGG_BLOCKS:
         raise ValueError(
-            f"depth={depth!r}: VGG's Table 1 defines depths 11, 13, 16 and "
-            f"19 (configurations A, B, D and E)"
+            f"depth={depth!r}: the builder makes VGG's configurations A, "
+            f"B, D and E of Table 1, depths 11, 13, 16 and 19 (not C, "
+            f"whose 16 layers include 1 x 1 convolutions, nor A-LRN)"
         )
     check_image_input(input_shape, num_classes, 32, f"VGG-{depth}")
     if not isinstance(dense_units, (int, np.integer)) or dense_units < 1:
