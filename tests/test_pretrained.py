@@ -654,6 +654,41 @@ def test_failed_download_without_mirror(no_mirror, monkeypatch):
         load_mobilenet("v2")
 
 
+def test_online_weights_come_from_the_native_network(no_mirror, monkeypatch):
+    """Online, the base at another input size gets the weights of the
+    network trained at the native size (Keras alone would load, for
+    MobileNet v1 at 96 x 96, the network trained at 224 x 224)."""
+    real = keras.applications.MobileNet
+    calls = []
+
+    def fake(**kwargs):  # "downloads" seeded weights, offline
+        calls.append(dict(kwargs))
+        if kwargs.get("weights") != "imagenet":
+            return real(**kwargs)
+        model = real(**{**kwargs, "weights": None})
+        rng = np.random.default_rng(0)
+        model.set_weights([rng.standard_normal(w.shape).astype("float32")
+                           for w in model.get_weights()])
+        return model
+
+    monkeypatch.setenv("CNNBOOK_OFFLINE", "0")
+    monkeypatch.setattr(keras.applications, "MobileNet", fake)
+    base = load_mobilenet("v1", include_top=False, input_shape=(96, 96, 3))
+    assert data.SOURCES["mobilenet_v1"].origin == "online"
+    downloads = [c for c in calls if c.get("weights") == "imagenet"]
+    assert len(downloads) == 1, calls
+    assert downloads[0]["input_shape"] == (160, 160, 3)
+    assert downloads[0]["include_top"] is True
+    assert base.input_shape == (None, 96, 96, 3)
+    native = fake(alpha=0.5, include_top=True, weights="imagenet",
+                  input_shape=(160, 160, 3), pooling=None,
+                  classifier_activation="softmax")
+    for name in ("conv1", "conv_dw_7", "conv_pw_13_bn"):
+        for a, b in zip(base.get_layer(name).get_weights(),
+                        native.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(a, b)
+
+
 @needs_real_mirror
 def test_failed_download_falls_back(offline_mirror, logit_models,
                                     monkeypatch, capsys):

@@ -358,7 +358,9 @@ def load_mobilenet(
     which:
 
     1. online: ``weights="imagenet"``, Keras's float weights (skipped when
-       ``CNNBOOK_OFFLINE=1``; kept by Keras in ``~/.keras/models``);
+       ``CNNBOOK_OFFLINE=1``; kept by Keras in ``~/.keras/models``), of
+       the network trained at the native size whatever ``input_shape``
+       (as on the other paths: the weights of a convolution fit any size);
     2. the cache: weights converted earlier, verified by SHA-256;
     3. the offline mirror: converted in seconds from the uint8 TFLite
        model (:mod:`cnnbook.pretrained.convert`), then cached.
@@ -383,26 +385,33 @@ def load_mobilenet(
     looked = []
     online_failure = None
     online_name = f"keras.applications.{spec.application}(weights='imagenet')"
+    full = None
+    # Both paths load the network trained at the native size, with its
+    # classifier, and copy its weights into the model asked for: for other
+    # input sizes Keras would load a network trained at another size
+    # (MobileNet v1 at 96 x 96: the 224 x 224 one), and the two paths
+    # would then differ by more than quantisation.
     if offline():
         looked.append(f"{online_name}: skipped ({OFFLINE_VARIABLE}=1)")
     else:
         try:
-            model = _build(spec, "imagenet", include_top, shape, pooling,
-                           classifier_activation)
+            full = _build(spec, "imagenet", True, _native(spec), None,
+                          classifier_activation)
         except Exception as error:  # offline: "URL fetch failure ..."
             online_failure = _online_failure(error)
             looked.append(f"{online_name}: {online_failure}")
         else:
-            _report(DataSource(name, "online", None, None, online_name))
-            return model
+            source = DataSource(name, "online", None, None, online_name)
 
-    # One process converts while others sharing the cache wait, then read
-    # its file (pytest-xdist workers, or two notebooks on a cold cache).
-    with sources._cache_lock(f"{spec.stem}_from_tflite"):
-        path, info, source = _weights_file(name, spec, looked)
-    full = _build(spec, None, True, _native(spec), None,
-                  classifier_activation)
-    full.load_weights(path)
+    if full is None:
+        # One process converts while others sharing the cache wait, then
+        # read its file (pytest-xdist workers, or two notebooks on a cold
+        # cache).
+        with sources._cache_lock(f"{spec.stem}_from_tflite"):
+            path, info, source = _weights_file(name, spec, looked)
+        full = _build(spec, None, True, _native(spec), None,
+                      classifier_activation)
+        full.load_weights(path)
     if include_top:
         model = full
     else:
