@@ -659,30 +659,27 @@ def test_online_weights_come_from_the_native_network(no_mirror, monkeypatch):
     network trained at the native size (Keras alone would load, for
     MobileNet v1 at 96 x 96, the network trained at 224 x 224)."""
     real = keras.applications.MobileNet
-    calls = []
+    downloads = []  # (arguments, model) of each "download"
 
     def fake(**kwargs):  # "downloads" seeded weights, offline
-        calls.append(dict(kwargs))
         if kwargs.get("weights") != "imagenet":
             return real(**kwargs)
         model = real(**{**kwargs, "weights": None})
         rng = np.random.default_rng(0)
         model.set_weights([rng.standard_normal(w.shape).astype("float32")
                            for w in model.get_weights()])
+        downloads.append((kwargs, model))
         return model
 
     monkeypatch.setenv("CNNBOOK_OFFLINE", "0")
     monkeypatch.setattr(keras.applications, "MobileNet", fake)
     base = load_mobilenet("v1", include_top=False, input_shape=(96, 96, 3))
     assert data.SOURCES["mobilenet_v1"].origin == "online"
-    downloads = [c for c in calls if c.get("weights") == "imagenet"]
-    assert len(downloads) == 1, calls
-    assert downloads[0]["input_shape"] == (160, 160, 3)
-    assert downloads[0]["include_top"] is True
+    assert len(downloads) == 1, [kwargs for kwargs, _ in downloads]
+    kwargs, native = downloads[0]
+    assert kwargs["input_shape"] == (160, 160, 3), kwargs
+    assert kwargs["include_top"] is True, kwargs
     assert base.input_shape == (None, 96, 96, 3)
-    native = fake(alpha=0.5, include_top=True, weights="imagenet",
-                  input_shape=(160, 160, 3), pooling=None,
-                  classifier_activation="softmax")
     for name in ("conv1", "conv_dw_7", "conv_pw_13_bn"):
         for a, b in zip(base.get_layer(name).get_weights(),
                         native.get_layer(name).get_weights()):
