@@ -336,11 +336,11 @@ def visit(context, base: str, page: str, *, viewport=LAPTOP, axe=False,
         tab.goto(url, wait_until="load")
         tab.evaluate(WAIT_FOR_MATH)
         report.facts = tab.evaluate(COLLECT)
-        if axe:
-            report.axe = run_axe(tab, skip=[] if axe == "all" else AXE_SKIP)
-        if screenshot:
+        if screenshot:  # before axe, which strips skipped code's colours
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             tab.screenshot(path=str(screenshot), full_page=full_page)
+        if axe:
+            report.axe = run_axe(tab, skip=[] if axe == "all" else AXE_SKIP)
     finally:
         tab.close()
     return report
@@ -354,10 +354,21 @@ AXE_SKIP = [".cell_input"]
 
 
 def run_axe(tab, *, skip=AXE_SKIP) -> list[dict]:
-    """axe-core's violations of impact serious or critical."""
+    """axe-core's violations of impact serious or critical.
+
+    axe builds its tree of the whole page, skipped parts included, and the
+    token spans of highlighted code were most of a chapter's elements (and
+    half of axe's time). So each ``pre`` in a skipped part is first replaced
+    by its plain text: the same text in the same box, so nothing that axe
+    checks changes (tried on every page of the site: the same findings).
+    """
     tab.add_script_tag(path=str(AXE))
     result = tab.evaluate(
         """async (skip) => {
+          if (skip.length) {
+            document.querySelectorAll(skip.map((s) => s + " pre"))
+              .forEach((pre) => { pre.textContent = pre.textContent; });
+          }
           const context = skip.length
             ? {include: [["html"]], exclude: skip.map((s) => [s])}
             : document;
