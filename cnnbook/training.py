@@ -453,3 +453,28 @@ def comparison_table(
     if baseline is not None:
         lines.append(f"[...]: difference of the mean from {baseline!r}")
     return "\n".join(lines)
+
+
+def restore_malloc_thresholds() -> bool:
+    """Set the C library's allocator back after ``tf.data``'s generator
+    datasets (chapter 6).
+
+    The first ``Dataset.from_generator`` of a process (Keras builds one
+    for a Python generator or a ``PyDataset`` under TensorFlow) lowers
+    glibc's mmap threshold to 128 KiB for the whole process, so every
+    later buffer above that size (a batch of activations) is mapped from
+    the operating system and unmapped again: on a 2-core CPU a small
+    ConvNet's training then spends about a third of its time in the
+    kernel. This sets the threshold to glibc's maximum (32 MiB) and the
+    trim threshold to twice that. Returns False, doing nothing, where the
+    C library is not glibc.
+    """
+    import ctypes
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        return False
+    libc = ctypes.CDLL(None)
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from <malloc.h>
+    return bool(libc.mallopt(m_mmap_threshold, 32 * 2**20)
+                and libc.mallopt(m_trim_threshold, 64 * 2**20))

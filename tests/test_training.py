@@ -267,3 +267,11 @@ def test_comparison_table_chooses_metrics():
 def test_comparison_table_rejects(arms, kwargs, error, message):
     with pytest.raises(error, match=message):
         comparison_table(arms, **kwargs)
+
+
+def test_restore_malloc_thresholds_on_glibc():
+    import platform
+
+    from cnnbook.training import restore_malloc_thresholds
+
+    assert restore_malloc_thresholds() is (platform.libc_ver()[0] == "glibc")
