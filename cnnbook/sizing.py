@@ -18,7 +18,6 @@ function defined at the end of this module.
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 
 from cnnbook import _checks
@@ -625,15 +624,3 @@ def keras_transposed_output_size(w, f, s=1, padding="valid",
         output_padding = max(s - f, 0)
     p = 0 if padding == "valid" else f // 2
     return transposed_output_size(w, f, s, p, output_padding)
-
-
-def shapes_only(build, *args, **kwargs):
-    """``build(*args, **kwargs)`` without drawing its random initial
-    weights (Chapter 7): Keras defers creating the weights of a model
-    built inside a ``StatelessScope``, and ``clear_session`` drops the
-    deferred ones. The model has its layers, shapes and parameter
-    counts; it is for counting and drawing, not for training."""
-    with keras.StatelessScope(initialize_variables=False):
-        model = build(*args, **kwargs)
-    keras.utils.clear_session(free_memory=False)
-    return model

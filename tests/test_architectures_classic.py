@@ -212,3 +212,21 @@ def test_table_rows_must_match_the_input_depth():
     layer = TableConv2D(classic.lenet5_c3_table(), 5)
     with pytest.raises(ValueError, match="6 rows"):
         layer.build((None, 14, 14, 5))
+
+
+def test_shapes_only_counts_like_a_full_build():
+    import keras
+
+    from cnnbook.architectures.classic import shapes_only
+
+    def build(width):
+        return keras.Sequential([keras.Input((8, 8, 3)),
+                                 keras.layers.Conv2D(width, 3),
+                                 keras.layers.Flatten(),
+                                 keras.layers.Dense(5)])
+
+    full, counted = build(4), shapes_only(build, width=4)
+    assert counted.count_params() == full.count_params() == (
+        (3 * 3 * 3 + 1) * 4 + (6 * 6 * 4 + 1) * 5)
+    assert [l.output.shape for l in counted.layers] == [
+        l.output.shape for l in full.layers]

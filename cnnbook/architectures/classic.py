@@ -211,6 +211,18 @@ def check_image_input(input_shape, num_classes, min_side, network):
     return shape
 
 
+def shapes_only(build, *args, **kwargs):
+    """``build(*args, **kwargs)`` without drawing its random initial
+    weights (Chapter 7): Keras defers creating the weights of a model
+    built inside a ``StatelessScope``, and ``clear_session`` drops the
+    deferred ones. The model has its layers, shapes and parameter
+    counts; it is for counting and drawing, not for training."""
+    with keras.StatelessScope(initialize_variables=False):
+        model = build(*args, **kwargs)
+    keras.utils.clear_session(free_memory=False)
+    return model
+
+
 def lenet5_c3_table():
     """LeNet-5's Table I as a 6 x 16 array of 0/1 (Chapter 7): entry
     [i, j] is 1 when S2's map i feeds C3's map j."""
