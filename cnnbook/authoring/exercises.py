@@ -327,6 +327,13 @@ def _cnnbook_perturb(value):
 """
 
 
+#: Keeps the values of the solution's names (``{names}``) aside, and puts
+#: them back: together, a solution cell run once serves the wrong-answer
+#: test and the final check.
+SAVE_SOURCE = "_cnnbook_saved = {{n: globals()[n] for n in {names!r}}}"
+RESTORE_SOURCE = "globals().update(_cnnbook_saved)\ndel _cnnbook_saved"
+
+
 #: Run in a shared kernel before each solution notebook: a clean namespace
 #: and Keras's global state as a fresh kernel has it.
 FRESH_START = """\
@@ -370,7 +377,8 @@ def verify_checks(path: Path, timeout: int = 600, client=None):
        check, which must raise;
     2. *wrong*: run the solution, perturb every name it defines, run the
        check, which must raise;
-    3. run the solution and the check, which must pass.
+    3. put the solution's values back (or, if they cannot be, run the
+       solution again) and run the check, which must pass.
 
     The kernel inherits this process's environment (``CNNBOOK_MODE``).
     ``client``, from :func:`solutions_kernel`, runs the notebook in that
@@ -417,6 +425,10 @@ def verify_checks(path: Path, timeout: int = 600, client=None):
             if run(solution):
                 problems.append(f"{label}: the solution cell fails")
                 return
+            # The solution's values are kept aside and put back after the
+            # wrong answers (perturbing makes new objects), instead of
+            # running the solution again: some solutions train a model.
+            run(SAVE_SOURCE.format(names=names))
             perturb = (
                 PERTURB_SOURCE
                 + "\n"
@@ -426,7 +438,8 @@ def verify_checks(path: Path, timeout: int = 600, client=None):
                 problems.append(f"{label}: its answer cannot be perturbed")
             elif not run(check):
                 problems.append(f"{label}: the check accepts a wrong answer")
-            run(solution)
+            if run(RESTORE_SOURCE):
+                run(solution)
             if run(check):
                 problems.append(f"{label}: the check rejects the solution")
 
