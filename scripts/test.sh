@@ -36,8 +36,13 @@ if [ -n "$jax_set" ]; then
     # The JAX set runs alongside the main run, on one worker of its own:
     # the main run leaves about a fifth of the two cores idle (kernels
     # starting, the browser waiting), and the JAX set fills much of it.
+    # XLA's CPU code generation at its lowest optimisation: the set's many
+    # small functions are compiled once and run briefly, so compiling
+    # dominates (the set: ~73 -> ~48 CPU s); what they compute is the same.
+    # Only here: TensorFlow's XLA in the main run would read them too.
     # shellcheck disable=SC2086  # the set is a list of paths
-    KERAS_BACKEND=jax .venv/bin/python -m pytest -ra -n 0 $jax_set "$@" \
+    XLA_FLAGS="--xla_backend_optimization_level=0 --xla_cpu_use_fusion_emitters=false" \
+        KERAS_BACKEND=jax .venv/bin/python -m pytest -ra -n 0 $jax_set "$@" \
         >"$jax_log" 2>&1 &
     jax_pid=$!
 fi

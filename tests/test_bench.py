@@ -21,8 +21,8 @@ def test_smoke_record_has_the_fields_a_result_needs(record):
         assert field in saved, f"record lacks {field!r}"
     assert saved["smoke"] is True and saved["task"] == "mnist"
     assert saved["versions"]["backend"] in ("tensorflow", "jax", "torch")
-    assert saved["data"]["train_images"] == 512
-    assert saved["data"]["test_images"] == 256
+    assert saved["data"]["train_images"] == 256
+    assert saved["data"]["test_images"] == 128
     assert saved["target"] == 0.99
 
 
@@ -30,8 +30,8 @@ def test_smoke_run_computes_an_accuracy(record):
     result = record["result"]
     assert result["epochs_run"] == 1
     acc = result["history"][0]["test_accuracy"]
-    # 256 test images: accuracy is a multiple of 1/256 in [0, 1]
-    assert 0 <= acc <= 1 and float(acc * 256).is_integer(), acc
+    # 128 test images: accuracy is a multiple of 1/128 in [0, 1]
+    assert 0 <= acc <= 1 and float(acc * 128).is_integer(), acc
     assert result["best_accuracy"] == acc
     assert np.isfinite(result["history"][0]["loss"])
     assert result["reached"] == (acc >= record["target"])

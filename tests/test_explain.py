@@ -50,30 +50,41 @@ CHAPTER = ROOT / "notebooks" / "13_visualising_convnets.ipynb"
 BACKEND = keras.backend.backend()
 
 
-def layers_list(seed=0):
-    keras.utils.set_random_seed(seed)
+def layers_list():
+    # Built with zeros, then given NumPy's random weights (random_weights):
+    # under JAX, Keras's random initializers compile JAX's generator for
+    # every new weight shape (1-2 s of CPU each).
     return [
         keras.layers.Conv2D(4, 3, padding="same", activation="relu",
-                            name="conv_a"),
+                            kernel_initializer="zeros", name="conv_a"),
         keras.layers.Conv2D(6, 3, strides=2, padding="same",
-                            name="conv_b"),
+                            kernel_initializer="zeros", name="conv_b"),
         keras.layers.ReLU(max_value=6.0, name="relu6"),
         keras.layers.GlobalAveragePooling2D(name="pool"),
-        keras.layers.Dense(3, name="scores"),
+        keras.layers.Dense(3, kernel_initializer="zeros", name="scores"),
     ]
+
+
+def random_weights(model, seed=0):
+    """Give every weight of ``model`` (biases too) values drawn uniformly
+    from [-0.5, 0.5]."""
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.uniform(-0.5, 0.5, w.shape).astype(np.float32)
+                       for w in model.weights])
+    return model
 
 
 @pytest.fixture(scope="module")
 def sequential():
     model = keras.Sequential([keras.Input((12, 12, 3)), *layers_list()])
-    return model
+    return random_weights(model)
 
 
 @pytest.fixture(scope="module")
 def functional(sequential):
     inputs = keras.Input((12, 12, 3))
     x = inputs
-    for layer in layers_list(seed=1):
+    for layer in layers_list():
         x = layer(x)
     model = keras.Model(inputs, x)
     model.set_weights(sequential.get_weights())
@@ -82,7 +93,9 @@ def functional(sequential):
 
 @pytest.fixture(scope="module")
 def images():
-    return np.random.default_rng(0).uniform(-1, 1, (2, 12, 12, 3)).astype(
+    # Under JAX, eager operations compile for every new shape: the tests
+    # keep to this batch of 4 where they can (SmoothGrad: 2 images x 2).
+    return np.random.default_rng(0).uniform(-1, 1, (4, 12, 12, 3)).astype(
         np.float32)
 
 
@@ -119,8 +132,8 @@ def test_backprop_rule_keeps_the_gradient(functional, images):
         lambda x: keras.ops.sum(copy(x, training=False)[:, 1]), images)
     np.testing.assert_allclose(plain, rewritten, rtol=1e-5, atol=1e-6)
     out = keras.ops.convert_to_numpy(copy(images))
-    np.testing.assert_allclose(out, functional.predict(images, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    want = keras.ops.convert_to_numpy(functional(images))
+    np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-6)
 
 
 def test_guided_differs_and_is_finite(sequential, images):
@@ -139,9 +152,10 @@ def test_saliency_is_max_abs_over_channels(images):
 
 
 def test_smooth_gradients_with_no_noise_is_the_gradient(sequential, images):
-    smooth = smooth_gradients(sequential, images, [0, 2], samples=3,
+    # 2 images x 2 samples: a batch of 4, as below
+    smooth = smooth_gradients(sequential, images[:2], [0, 2], samples=2,
                               noise=0.0)
-    plain = class_gradients(sequential, images, [0, 2])
+    plain = class_gradients(sequential, images, [0, 2, 1, 1])[:2]
     np.testing.assert_allclose(smooth, plain, rtol=1e-5, atol=1e-7)
     with pytest.raises(ValueError, match="samples"):
         smooth_gradients(sequential, images, 0, samples=0)
@@ -171,17 +185,21 @@ def test_split_model_reassembles(sequential, functional, images):
         head, tail = split_model(model, "conv_b")
         np.testing.assert_allclose(
             keras.ops.convert_to_numpy(tail(head(images))),
-            model.predict(images, verbose=0), rtol=1e-5, atol=1e-6)
+            keras.ops.convert_to_numpy(model(images)), rtol=1e-5,
+            atol=1e-6)
     with pytest.raises(ValueError, match="no layer"):
         split_model(sequential, "nope")
 
 
 def test_split_model_refuses_a_skip_connection():
+    # zeros: no random weights to draw (see layers_list)
     inputs = keras.Input((8, 8, 2))
-    a = keras.layers.Conv2D(2, 3, padding="same", name="a")(inputs)
+    a = keras.layers.Conv2D(2, 3, padding="same", name="a",
+                            kernel_initializer="zeros")(inputs)
     out = keras.layers.Add()([a, inputs])
-    model = keras.Model(inputs,
-                        keras.layers.Dense(2)(keras.layers.Flatten()(out)))
+    scores = keras.layers.Dense(2, kernel_initializer="zeros")(
+        keras.layers.Flatten()(out))
+    model = keras.Model(inputs, scores)
     with pytest.raises(ValueError, match="skip connection"):
         split_model(model, "a")
 
@@ -194,17 +212,17 @@ def test_grad_cam_same_on_sequential_functional_and_nested(
     cams.append(grad_cam(nested, images, 1, "conv_b"))
     for cam in cams[1:]:
         np.testing.assert_allclose(cam, cams[0], rtol=1e-5, atol=1e-6)
-    assert cams[0].shape == (2, 6, 6)
+    assert cams[0].shape == (4, 6, 6)
     assert (cams[0] >= 0).all()
 
 
 def test_grad_cam_weighting_by_hand(sequential, images):
     head, tail = split_model(sequential, "conv_b")
-    a = keras.ops.convert_to_numpy(head(images[:1]))
+    a = keras.ops.convert_to_numpy(head(images))
     grads = gradient(lambda v: keras.ops.sum(tail(v)[:, 2]), a)
     want = np.maximum((a * grads.mean(axis=(1, 2))[:, None, None]).sum(-1),
                       0)
-    np.testing.assert_allclose(grad_cam(sequential, images[:1], 2, "conv_b"),
+    np.testing.assert_allclose(grad_cam(sequential, images, 2, "conv_b"),
                                want, rtol=1e-5, atol=1e-6)
 
 
@@ -240,16 +258,20 @@ def test_top_activations_finds_the_peaks():
 
 def test_receptive_boxes_of_a_3x3_then_strided_3x3(images):
     # conv (3x3) then conv (3x3, stride 2), linear with positive weights:
-    # a 5x5 field, 2 px a step; Keras's "same" padding of the strided
-    # convolution puts its one row of zeros at the bottom (Chapter 3).
+    # a 5x5 field, 2 px a step, cut at the image's edges; Keras's "same"
+    # padding of the strided convolution puts its one row of zeros at the
+    # bottom (Chapter 3). Shaped like the fixture's conv_a and conv_b, so
+    # that JAX reuses their compiled operations.
     features = keras.Sequential([
         keras.Input((12, 12, 3)),
-        keras.layers.Conv2D(2, 3, padding="same", kernel_initializer="ones"),
-        keras.layers.Conv2D(2, 3, strides=2, padding="same",
+        keras.layers.Conv2D(4, 3, padding="same", kernel_initializer="ones"),
+        keras.layers.Conv2D(6, 3, strides=2, padding="same",
                             kernel_initializer="ones"),
     ])
-    boxes = receptive_boxes(features, images, [[2, 2, 0], [0, 0, 1]])
-    np.testing.assert_array_equal(boxes, [[3, 3, 8, 8], [0, 0, 4, 4]])
+    units = [[2, 2, 0], [0, 0, 1], [5, 5, 3], [3, 0, 5]]
+    np.testing.assert_array_equal(
+        receptive_boxes(features, images, units),
+        [[3, 3, 8, 8], [0, 0, 4, 4], [9, 9, 12, 12], [5, 0, 10, 4]])
     with pytest.raises(ValueError, match="one"):
         receptive_boxes(features, images, [[0, 0, 0]])
 
@@ -303,7 +325,7 @@ def test_deep_dream_and_inversion(sequential, images):
 
 
 def test_fgsm_respects_the_bound_and_raises_the_loss(sequential, images):
-    labels = sequential.predict(images, verbose=0).argmax(1)
+    labels = keras.ops.convert_to_numpy(sequential(images)).argmax(1)
     eps = 0.05
     adversarial = fgsm(sequential, images, labels, eps)
     assert np.abs(adversarial - images).max() <= eps + 1e-6
