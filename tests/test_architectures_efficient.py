@@ -1,4 +1,9 @@
-"""Chapter 9's builders against keras.applications and the papers."""
+"""Chapter 9's builders against keras.applications and the papers.
+
+Networks that are only counted and measured are built with
+``shapes_only`` (no random initial weights drawn; the counts are the same,
+``tests/test_architectures_classic.py`` proves it).
+"""
 
 import keras
 import numpy as np
@@ -17,11 +22,14 @@ from cnnbook.architectures.efficient import (
     stage_shapes,
     xception,
 )
+from cnnbook.architectures.classic import shapes_only
 from cnnbook.sizing import model_counts
 
 
 def keras_app(name, **kwargs):
-    return getattr(keras.applications, name)(weights=None, **kwargs)
+    """A keras.applications network, for counts and shapes only."""
+    builder = getattr(keras.applications, name)
+    return shapes_only(builder, weights=None, **kwargs)
 
 
 BUILDERS = {"MobileNet": mobilenet, "MobileNetV2": mobilenet_v2,
@@ -32,7 +40,7 @@ BUILDERS = {"MobileNet": mobilenet, "MobileNetV2": mobilenet_v2,
 def built():
     """Each network once, ours and Keras's (building them is the slow
     part of these tests)."""
-    return {name: (build(), keras_app(name))
+    return {name: (shapes_only(build), keras_app(name))
             for name, build in BUILDERS.items()}
 
 
@@ -49,10 +57,11 @@ def test_networks_match_keras_applications(built, name, expected):
 
 
 def test_width_multipliers_match_keras():
-    assert mobilenet_v2(1.3).count_params() == keras_app(
+    assert shapes_only(mobilenet_v2, 1.3).count_params() == keras_app(
         "MobileNetV2", alpha=1.3
     ).count_params()
-    assert mobilenet(0.75, depth_multiplier=2).count_params() == keras_app(
+    ours = shapes_only(mobilenet, 0.75, depth_multiplier=2)
+    assert ours.count_params() == keras_app(
         "MobileNet", alpha=0.75, depth_multiplier=2
     ).count_params()
 
@@ -60,7 +69,8 @@ def test_width_multipliers_match_keras():
 def test_mult_adds_match_the_papers(built):
     assert round(model_counts(built["MobileNet"][0])[1] / 1e6) == 569
     assert int(model_counts(built["MobileNetV2"][0])[1] / 1e6) == 300
-    assert round(model_counts(mobilenet(0.5))[1] / 1e6, 1) == 149.5
+    half = shapes_only(mobilenet, 0.5)
+    assert round(model_counts(half)[1] / 1e6, 1) == 149.5
 
 
 def test_small_inputs_and_classes():

@@ -1,5 +1,10 @@
 """The builders of cnnbook.architectures.modern against the papers' tables
-and keras.applications."""
+and keras.applications.
+
+Networks that are only counted and measured are built with
+``shapes_only`` (no random initial weights drawn; the counts are the same,
+``tests/test_architectures_classic.py`` proves it).
+"""
 
 import keras
 import numpy as np
@@ -23,6 +28,7 @@ from cnnbook.architectures.modern import (
     residual_block,
     transition_layer,
 )
+from cnnbook.architectures.classic import shapes_only
 from cnnbook.sizing import layer_table, network_depth, network_table
 
 FEW = settings(max_examples=15, deadline=None)
@@ -92,7 +98,7 @@ def test_inception_module_refuses_bad_filters(args, message):
 
 @pytest.fixture(scope="module")
 def googlenet_model():
-    return googlenet()
+    return shapes_only(googlenet)
 
 
 def test_googlenet_follows_table_1(googlenet_model):
@@ -112,7 +118,7 @@ def test_googlenet_parameters(googlenet_model):
     assert googlenet_model.count_params() == 13_378_280
     params, mults = totals(googlenet_model)
     assert params == 13_378_280
-    main = googlenet(auxiliary=False)
+    main = shapes_only(googlenet, auxiliary=False)
     assert main.count_params() == 6_998_552
     assert len(main.outputs) == 1
     assert 1.5e9 < totals(main)[1] < mults < 1.6e9
@@ -121,7 +127,7 @@ def test_googlenet_parameters(googlenet_model):
 def test_googlenet_refuses_too_small_images_for_side_classifiers():
     with pytest.raises(ValueError, match="65 x 65"):
         googlenet((64, 64, 3))
-    assert googlenet((64, 64, 3), classes=10, auxiliary=False)
+    assert shapes_only(googlenet, (64, 64, 3), classes=10, auxiliary=False)
     with pytest.raises(ValueError, match="classes=0"):
         googlenet(classes=0)
 
@@ -187,15 +193,15 @@ def test_bottleneck_block_parameters():
 
 
 def test_basic_block_resnet_has_its_depth():
-    model = resnet(18)
+    model = shapes_only(resnet, 18)
     assert network_depth(model) == 18
     assert model.get_layer("conv5_block2_out").output.shape[1:] == (
         7, 7, 512)
 
 
 def test_resnet50_matches_keras_applications():
-    ours = resnet(50)
-    theirs = keras.applications.ResNet50(weights=None)
+    ours = shapes_only(resnet, 50)
+    theirs = shapes_only(keras.applications.ResNet50, weights=None)
     assert ours.count_params() == theirs.count_params() == 25_636_712
     for stage, blocks in zip((2, 3, 4, 5), RESNET_LAYERS[50][1]):
         name = f"conv{stage}_block{blocks}_out"
@@ -214,8 +220,8 @@ def test_resnet_refuses_depths_outside_table_1(depth):
 
 @pytest.mark.parametrize("depth, params", [(20, 271_786), (56, 859_114)])
 def test_cifar_resnets_match_the_paper(depth, params):
-    res = cifar_resnet(depth)
-    plain = cifar_resnet(depth, residual=False)
+    res = shapes_only(cifar_resnet, depth)
+    plain = shapes_only(cifar_resnet, depth, residual=False)
     # the paper's Table 6: 0.27M and 0.85M parameters (BN's running
     # statistics included here)
     assert res.count_params() == plain.count_params() == params
@@ -249,7 +255,8 @@ def test_cifar_resnet_weight_decay():
 @given(num_layers=st.integers(1, 6), k=st.integers(1, 8),
        k0=st.integers(1, 8))
 def test_dense_block_connections_and_channels(num_layers, k, k0):
-    model = model_of((4, 4, k0), dense_block, num_layers, k, name="d")
+    model = shapes_only(model_of, (4, 4, k0), dense_block, num_layers, k,
+                        name="d")
     names = {layer.name for layer in model.layers}
     connections = sum(
         len(model.get_layer(f"d_block{i}_in").input)
@@ -285,8 +292,8 @@ def test_transition_layer_refuses_bad_compression(compression):
 
 
 def test_densenet121_matches_keras_applications():
-    ours = densenet(121)
-    theirs = keras.applications.DenseNet121(weights=None)
+    ours = shapes_only(densenet, 121)
+    theirs = shapes_only(keras.applications.DenseNet121, weights=None)
     assert ours.count_params() == theirs.count_params() == 8_062_504
     names = ["pool1", "pool2_pool", "pool3_pool", "pool4_pool", "relu"]
     names += [f"conv{stage}_block{n}_concat"

@@ -13,6 +13,7 @@ from cnnbook.architectures.classic import (
     Subsampling2D,
     TableConv2D,
     lenet5_c3_table,
+    shapes_only,
 )
 from cnnbook.ops import conv2d
 from tests.refusals import check_refusal, expected_error, not_whole
@@ -46,6 +47,19 @@ strides = st.integers(1, 4)
 paddings = st.sampled_from(["valid", "same"])
 
 
+def built(layer, input_shape):
+    """``layer`` built for ``input_shape`` without drawing its random
+    initial weights (``shapes_only``): the tests that use it compare
+    shapes and counts only, and drawing the weights was most of their
+    time (hundreds of examples each)."""
+
+    def build():
+        layer.build(input_shape)
+        return layer
+
+    return shapes_only(build)
+
+
 @MANY
 @given(
     h=sizes,
@@ -75,7 +89,7 @@ def test_conv2d_shapes_params_and_multiplies(
     h_out = keras_output_size(h, f_h, s_h, padding)
     w_out = keras_output_size(w, f_w, s_w, padding)
     assert tuple(shape) == (None, h_out, w_out, d_out)
-    layer.build((None, h, w, d_in))
+    built(layer, (None, h, w, d_in))
     assert layer.count_params() == conv_params((f_h, f_w), d_in, d_out, bias)
     # one dot product of the whole kernel per output position and filter
     kernel_size = int(np.prod(layer.kernel.shape[:3]))
@@ -97,7 +111,7 @@ def test_conv2d_shapes_params_and_multiplies(
 def test_square_conv_matches_the_textbook_formula(w, f, s, d_in, d_out, bias):
     assume(w >= f)
     layer = keras.layers.Conv2D(d_out, f, strides=s, use_bias=bias)
-    layer.build((None, w, w, d_in))
+    built(layer, (None, w, w, d_in))
     assert layer.count_params() == d_out * (f * f * d_in + bias)
     assert conv_params(f, d_in, d_out, bias) == layer.count_params()
     out = layer.compute_output_shape((None, w, w, d_in))[1]
@@ -159,13 +173,13 @@ def test_pooling(kind, h, w, f_h, f_w, s, padding, depth):
 )
 def test_dense_is_a_1x1_convolution(grid, d_in, units, bias):
     dense = keras.layers.Dense(units, use_bias=bias)
-    dense.build((None, *grid, d_in))
+    built(dense, (None, *grid, d_in))
     shape, params, mults = layer_sizes(dense, (*grid, d_in))
     assert shape == tuple(dense.compute_output_shape((None, *grid, d_in)))[1:]
     assert params == dense.count_params() == units * (d_in + bias)
     assert mults == math.prod(grid) * d_in * units
     one_by_one = keras.layers.Conv2D(units, 1, use_bias=bias)
-    one_by_one.build((None, 5, 5, d_in))
+    built(one_by_one, (None, 5, 5, d_in))
     assert conv_params(1, d_in, units, bias) == one_by_one.count_params()
 
 
@@ -341,7 +355,7 @@ def test_layer_table_on_random_models(size, specs):
             }[kind]
             layers.append(pool(f, s, padding))
     layers += [keras.layers.Flatten(), keras.layers.Dense(3)]
-    model = keras.Sequential(layers)
+    model = shapes_only(keras.Sequential, layers)  # shapes and counts only
     rows = layer_table(model)
     for (name, shape, params, _), layer in zip(rows, model.layers):
         assert shape == tuple(layer.output.shape[1:]), name
@@ -371,7 +385,7 @@ def test_grouped_conv_counts_match_keras(
     layer = keras.layers.Conv2D(
         d_out, f, strides=s, padding=padding, groups=groups, use_bias=bias
     )
-    layer.build((None, h, h, d_in))
+    built(layer, (None, h, h, d_in))
     side = keras_output_size(h, f, s, padding)
     params = grouped_conv_params(f, d_in, d_out, groups, bias)
     mults = grouped_conv_multiplies(f, d_in, side, side, d_out, groups)
@@ -553,7 +567,7 @@ def test_extended_sizes_of_padding_and_the_classic_layers():
 )
 def test_batch_normalization_sizes(h, w, d, center, scale):
     layer = keras.layers.BatchNormalization(center=center, scale=scale)
-    layer.build((None, h, w, d))
+    built(layer, (None, h, w, d))
     got = network_layer_sizes(layer, (h, w, d))
     assert got == ((h, w, d), layer.count_params(), 0)
 
@@ -609,17 +623,20 @@ def test_network_table_matches_keras_on_a_residual_model():
 @FEW
 @given(short=st.integers(0, 4), long=st.integers(1, 6))
 def test_network_depth_counts_the_longest_weighted_path(short, long):
-    inputs = keras.Input((8, 8, 2))
-    a = inputs
-    for _ in range(short):
-        a = keras.layers.Conv2D(2, 1)(a)
-    b = inputs
-    for _ in range(long):
-        b = keras.layers.Conv2D(2, 1)(b)
-        b = keras.layers.Activation("relu")(b)
-    x = keras.layers.Concatenate()([a, b])
-    x = keras.layers.GlobalMaxPooling2D()(x)
-    model = keras.Model(inputs, keras.layers.Dense(3)(x))
+    def two_paths():
+        inputs = keras.Input((8, 8, 2))
+        a = inputs
+        for _ in range(short):
+            a = keras.layers.Conv2D(2, 1)(a)
+        b = inputs
+        for _ in range(long):
+            b = keras.layers.Conv2D(2, 1)(b)
+            b = keras.layers.Activation("relu")(b)
+        x = keras.layers.Concatenate()([a, b])
+        x = keras.layers.GlobalMaxPooling2D()(x)
+        return keras.Model(inputs, keras.layers.Dense(3)(x))
+
+    model = shapes_only(two_paths)  # only its graph is looked at
     assert network_depth(model) == max(short, long) + 1
 
 
@@ -717,7 +734,7 @@ def test_depthwise_and_separable_against_keras(
     depthwise = keras.layers.DepthwiseConv2D(
         f, strides=s, padding=padding, depth_multiplier=m, use_bias=bias
     )
-    depthwise.build(shape)
+    built(depthwise, shape)
     h_out = keras_output_size(h, f, s, padding)
     assert depthwise.count_params() == depthwise_params(f, d_in, m, bias)
     assert depthwise_multiplies(f, d_in, h_out, h_out, m) == (
@@ -727,7 +744,7 @@ def test_depthwise_and_separable_against_keras(
         d_out, f, strides=s, padding=padding, depth_multiplier=m,
         use_bias=bias,
     )
-    separable.build(shape)
+    built(separable, shape)
     assert separable.count_params() == separable_params(
         f, d_in, d_out, m, bias
     )
@@ -766,7 +783,7 @@ def test_grouped_and_dilated_conv2d_against_keras(
         groups=groups, use_bias=bias,
     )
     shape = (None, h, h, d_in)
-    layer.build(shape)
+    built(layer, shape)
     out = layer.compute_output_shape(shape)
     assert layer.count_params() == grouped_conv_params(f, d_in, d_out, groups,
                                                   bias)

@@ -65,6 +65,17 @@ def _decode_jpeg(data: bytes, where: str, shape=(32, 32, 3)) -> np.ndarray:
     """Decode one JPEG to a uint8 RGB array of ``shape``."""
     from PIL import Image
 
+    # Fast path: libjpeg decodes straight into an RGB image of the expected
+    # size, without Pillow's header parsing in Python (about twice as fast
+    # over CIFAR-10's 60,000 tiny JPEGs; the same pixels as the path
+    # below). The decoder refuses a JPEG of another size; that, and every
+    # other refusal (CMYK, damaged data), takes the general path below,
+    # which decodes what it can and words the error.
+    try:
+        image = Image.frombytes("RGB", shape[1::-1], data, "jpeg", "RGB", "")
+        return np.asarray(image)
+    except Exception:  # PIL raises several kinds
+        pass
     try:
         with Image.open(io.BytesIO(data)) as image:
             array = np.asarray(image.convert("RGB"))

@@ -170,7 +170,12 @@ def test_stub_lines_fit_in_79_columns_for_long_names():
         namespace["f"]()
 
 
-def test_a_shared_kernel_starts_each_notebook_afresh(tmp_path):
+def test_a_shared_kernel_starts_each_notebook_afresh(tmp_path, monkeypatch):
+    # The kernel (it inherits this environment) resets Keras between
+    # notebooks, which imports it: under JAX, a third of TensorFlow's
+    # import time. The book's solution checks run the same reset under
+    # TensorFlow (tests/book/test_exercise_checks.py).
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
     first = write(notebook(
         ("code", "leftover = 1"),
         ("code", "### BEGIN SOLUTION\na = 6 * 7\n### END SOLUTION"),

@@ -1,8 +1,10 @@
 """Fixtures of the data-layer tests: a fresh cache for every test, a fake
-mirror, no mirror at all, and the real mirror where this machine has it."""
+mirror, no mirror at all, and the real mirror where this machine has it
+(and the user's own cache, for the one test that decodes all of it)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,11 @@ from tests.data.fixtures import (
     REAL_MIRROR,
     make_fake_mirror,
 )
+
+
+# The cache the notebooks use (CNNBOOK_CACHE as the session found it, else
+# ~/.cache/cnnbook), read before any test points CNNBOOK_CACHE elsewhere.
+USER_CACHE = os.environ.get("CNNBOOK_CACHE")
 
 
 @pytest.fixture(autouse=True)
@@ -50,3 +57,14 @@ def no_mirror(monkeypatch, tmp_path):
 def real_mirror(monkeypatch):
     monkeypatch.setenv("CNNBOOK_DATA_MIRROR", str(REAL_MIRROR))
     return REAL_MIRROR
+
+
+@pytest.fixture
+def user_cache(monkeypatch):
+    """The user's cache instead of a fresh one, for the full decode of the
+    real mirror's CIFAR-10 (about 10 s): the notebooks decode it into that
+    cache too, so a machine decodes it once, not once more per test run."""
+    if USER_CACHE:
+        monkeypatch.setenv("CNNBOOK_CACHE", USER_CACHE)
+    else:
+        monkeypatch.delenv("CNNBOOK_CACHE")

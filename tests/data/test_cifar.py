@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import zipfile
 
 import numpy as np
@@ -72,6 +73,36 @@ def test_unreadable_jpeg(mirror):
     write_sums(mirror)
     with pytest.raises(data.DataFormatError, match="9999.jpg"):
         data.load_cifar10()
+
+
+def test_jpeg_fast_path_decodes_like_pillow():
+    """The fast path (libjpeg straight into a 32x32 RGB image) gives
+    Pillow's own pixels; what it refuses (another size, CMYK, not a
+    JPEG) goes to the general path, which decodes it or says why not."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+
+    def jpeg(pixels, mode=None):
+        out = io.BytesIO()
+        image = Image.fromarray(pixels)
+        (image.convert(mode) if mode else image).save(out, format="JPEG")
+        return out.getvalue()
+
+    def pillow(data):
+        with Image.open(io.BytesIO(data)) as image:
+            return np.asarray(image.convert("RGB"))
+
+    colour = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    grey = rng.integers(0, 256, (32, 32), dtype=np.uint8)
+    for data_ in (jpeg(colour), jpeg(grey), jpeg(colour, "CMYK")):
+        np.testing.assert_array_equal(
+            data.cifar._decode_jpeg(data_, "x"), pillow(data_)
+        )
+    with pytest.raises(data.DataFormatError, match=r"shape \(32, 40, 3\)"):
+        data.cifar._decode_jpeg(jpeg(colour[:, :20].repeat(2, 1)), "x")
+    with pytest.raises(data.DataFormatError, match="unreadable JPEG"):
+        data.cifar._decode_jpeg(b"not a jpeg", "x")
 
 
 def test_cats_vs_dogs_notices_a_damaged_photo(mirror, capsys):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -24,8 +25,15 @@ def _fetch(*args, env=None):
     )
 
 
+@functools.lru_cache(maxsize=None)
+def _listing():
+    """``fetch_data.py --list``, run once for the module (it prints the
+    same every time)."""
+    return _fetch("--list")
+
+
 def test_fetch_script_lists_and_fetches(mirror, tmp_path):
-    listing = _fetch("--list")
+    listing = _listing()
     assert listing.returncode == 0
     assert all(name in listing.stdout for name in data.DATASETS)
     cache = tmp_path / "cli-cache"
@@ -72,7 +80,7 @@ def test_every_fix_a_message_names_works(loader, no_mirror, tmp_path):
     assert len(commands) == 2, message
     name = commands[1].split()[-1]
     assert commands[0].split()[-1] == name
-    assert name in _fetch("--list").stdout.split()
+    assert name in _listing().stdout.split()
     if loader in NEEDS_REAL_MIRROR:
         if not (REAL_MIRROR / "SHA256SUMS").is_file():
             pytest.skip("the real mirror is not on this machine")
