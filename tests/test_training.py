@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from cnnbook.training import (
     BestFit,
     Summary,
+    build_for_fit,
     comparison_table,
     fit_to_best,
     repeat_over_seeds,
@@ -275,3 +276,29 @@ def test_restore_malloc_thresholds_on_glibc():
     from cnnbook.training import restore_malloc_thresholds
 
     assert restore_malloc_thresholds() is (platform.libc_ver()[0] == "glibc")
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="only TensorFlow's trainer traces the step twice")
+def test_build_for_fit_traces_the_step_once_with_the_same_numbers():
+    x, y = toy_data()
+    histories, traces = [], []
+    for build_first in (False, True):
+        keras.utils.set_random_seed(0)
+        model = toy_model()
+        calls = []
+        step = model.train_step
+        model.train_step = lambda data: calls.append(1) or step(data)
+        if build_first:
+            assert build_for_fit(model, (x, y)) is True
+        history = model.fit(x, y, batch_size=16, epochs=2, verbose=0,
+                            validation_split=0.25)
+        histories.append(history.history)
+        traces.append(len(calls))
+    assert traces == [2, 1], traces
+    assert histories[0] == histories[1]
+
+
+def test_build_for_fit_leaves_other_inputs_alone():
+    model = toy_model()
+    assert build_for_fit(model, object()) is False

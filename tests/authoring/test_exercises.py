@@ -186,9 +186,19 @@ def test_a_shared_kernel_starts_each_notebook_afresh(tmp_path, monkeypatch):
         ("code", "### BEGIN SOLUTION\nb = 6 * 7\n### END SOLUTION"),
         ("code", "# Check\nassert b == 42 and 'a' not in dir()"),
     ), tmp_path / "second.ipynb")
+    # After the wrong answer the solution's values are put back, not
+    # recomputed: its cell runs once (some solutions train a model).
+    third = write(notebook(
+        ("code", "runs = []"),
+        ("code", "### BEGIN SOLUTION\nruns.append(1)\nc = 6 * 7\n"
+                 "### END SOLUTION"),
+        ("code", "# Check\nassert c == 42"),
+        ("code", "assert runs == [1], runs"),
+    ), tmp_path / "third.ipynb")
     with exercises.solutions_kernel(tmp_path, timeout=120) as client:
         assert exercises.verify_checks(first, client=client) == []
         assert exercises.verify_checks(second, client=client) == []
+        assert exercises.verify_checks(third, client=client) == []
         with pytest.raises(ValueError, match="shared kernel's folder"):
             exercises.verify_checks(ROOT / "solutions" / "01_convolution.ipynb",
                                     client=client)
