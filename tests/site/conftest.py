@@ -65,3 +65,11 @@ def chromium():
     _need_chromium()
     with sitecheck.browser() as context:
         yield context
+
+
+@pytest.fixture(scope="session")
+def site_tab(chromium, base):
+    """One tab that visits the site's pages (``sitecheck.Tab``)."""
+    tab = sitecheck.Tab(chromium, base)
+    yield tab
+    tab.close()

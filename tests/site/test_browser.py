@@ -37,14 +37,19 @@ def _shot(page: str, suffix: str = "") -> str:
     return page.replace("/", "_") + suffix + ".png"
 
 
+#: the page whose highlighted code axe also scans (see AXE_SKIP)
+CODE_PAGE = sitecheck.toc_part("Chapters")[0]
+
+
 @pytest.fixture(scope="module")
-def reports(chromium, base):
-    """What every TOC page shows on a laptop, with axe-core's findings."""
+def reports(site_tab):
+    """What every TOC page shows on a laptop, with axe-core's findings
+    (on CODE_PAGE, of the whole page, its highlighted code included)."""
     made = {}
     for page in PAGES:
         shot = SCREENSHOTS / _shot(page) if page in SCREENSHOT_PAGES else None
-        made[page] = sitecheck.visit(
-            chromium, base, page, axe=True, screenshot=shot
+        made[page] = site_tab.visit(
+            page, axe="all" if page == CODE_PAGE else True, screenshot=shot
         )
     return made
 
@@ -287,27 +292,27 @@ def test_exercise_pages_look_like_solution_pages(reports):
         )
 
 
-def test_results_page_fits_a_phone(chromium, base):
-    report = sitecheck.visit(
-        chromium,
-        base,
+def test_results_page_fits_a_phone(site_tab):
+    report = site_tab.visit(
         "book/results",
         viewport=sitecheck.PHONE,
         screenshot=SCREENSHOTS / _shot("book/results", "_phone"),
     )
+    assert report.facts["viewportWidth"] == sitecheck.PHONE["width"]
     problems = check_tables_fit(report) + check_chapters_named_by_title(
         report
     )
     assert not problems, "results page on a phone:\n" + "\n".join(problems)
 
 
-def test_code_colours_are_accessible(chromium, base):
+def test_code_colours_are_accessible(reports):
     """The highlighted code, which the per-page scan skips for speed (one
-    Pygments style colours every page), passes axe on the first chapter."""
-    page = sitecheck.toc_part("Chapters")[0]
-    report = sitecheck.visit(chromium, base, page, axe="all")
+    Pygments style colours every page), passes axe on the first chapter
+    (scanned whole by the ``reports`` fixture)."""
+    report = reports[CODE_PAGE]
+    assert report.axe_skipped == [], "the code was not scanned"
     problems = check_accessible(report)
-    assert not problems, f"{page} with its code:\n" + "\n".join(problems)
+    assert not problems, f"{CODE_PAGE} with its code:\n" + "\n".join(problems)
 
 
 def search_terms() -> dict[str, set[str]]:
@@ -333,42 +338,74 @@ def search_terms() -> dict[str, set[str]]:
 def test_search_finds_the_chapters(chromium, base):
     terms = search_terms()
     assert "convolution" in terms, "no page mentions convolution"
+    first = next(iter(terms))
     tab = chromium.new_page()
     try:
-        missing = []
-        for term, pages in terms.items():
-            tab.goto(f"{base}search.html?q={term}")
-            # Sphinx shows the results one by one and writes the summary
-            # ("Search finished, found N page(s)...") after the last one.
-            tab.wait_for_function(
-                "() => { const s = document.querySelector("
-                "'#search-results .search-summary'); return s && "
-                "/Search finished|did not match/.test(s.innerText); }",
-                timeout=30000,
+        # The search page as a reader uses it, for the first term. Sphinx
+        # shows the results one by one and writes the summary ("Search
+        # finished, found N page(s)...") after the last one.
+        tab.goto(f"{base}search.html?q={first}")
+        tab.wait_for_function(
+            "() => { const s = document.querySelector("
+            "'#search-results .search-summary'); return s && "
+            "/Search finished|did not match/.test(s.innerText); }",
+            timeout=30000,
+        )
+        shown = [
+            href.split(base, 1)[-1].split(".html")[0]
+            for href in tab.eval_on_selector_all(
+                "#search-results ul.search li a",
+                "links => links.map(a => a.href)",
             )
-            found = {
-                href.split(base, 1)[-1].split(".html")[0]
-                for href in tab.eval_on_selector_all(
-                    "#search-results ul.search li a",
-                    "links => links.map(a => a.href)",
-                )
-            }
-            if not found & pages:
-                missing.append(f"{term!r} finds {sorted(found)[:5]}, not "
-                               f"{sorted(pages)[:3]}")
+        ]
+        # Every term, in the same page, through the function whose results
+        # the page shows (Search.query of Sphinx's searchtools.js lists
+        # Search._performSearch's results, each with a summary fetched from
+        # its page: loading the page anew for each term fetched and parsed
+        # most of the site again and again). That it finds what the page
+        # showed for the first term proves it is what a reader gets.
+        found = tab.evaluate(
+            """(terms) => terms.map((term) => Search._performSearch(
+                 ...Search._parseQuery(term)).map((result) => result[0]))""",
+            list(terms),
+        )
+        assert sorted(found[0]) == sorted(shown), (
+            f"search for {first!r}: the page shows {sorted(shown)}, "
+            f"Search._performSearch finds {sorted(found[0])}"
+        )
+        missing = [
+            f"{term!r} finds {sorted(set(docs))[:5]}, not {sorted(pages)[:3]}"
+            for (term, pages), docs in zip(terms.items(), found)
+            if not set(docs) & pages
+        ]
         assert not missing, "search:\n" + "\n".join(missing)
     finally:
         tab.close()
 
 
 def test_visit_reports_requests_that_leave_the_site(chromium, tmp_path):
+    """A request to another host is refused and reported, on whichever
+    page of the tab's visits makes it, and only in that page's report."""
+    head = '<html><head><link rel="icon" href="data:,"></head>'  # no 404
     (tmp_path / "page.html").write_text(
-        '<html><body><img src="https://example.com/cat.png" alt="cat">'
+        head + '<body><img src="https://example.com/cat.png" alt="cat">'
         '<img src="local.png" alt="local"><p>x</p></body></html>'
     )
     (tmp_path / "local.png").write_bytes(b"")
+    (tmp_path / "plain.html").write_text(head + "<body><p>x</p></body></html>")
     with sitecheck.serve(tmp_path) as url:
-        report = sitecheck.visit(chromium, url, "page")
+        tab = sitecheck.Tab(chromium, url)
+        try:
+            before, report, after = [
+                tab.visit(page) for page in ("plain", "page", "plain")
+            ]
+        finally:
+            tab.close()
     assert report.external_requests == ["https://example.com/cat.png"], (
         report.external_requests
     )
+    cat = [i for i in report.facts["images"] if i["alt"] == "cat"]
+    assert cat and not cat[0]["naturalWidth"], f"not refused: {cat}"
+    for clean in (before, after):
+        assert not (clean.external_requests or clean.failed_requests
+                    or clean.js_errors), clean

@@ -8,7 +8,7 @@ from tests.site.conftest import SCREENSHOTS
 pytestmark = pytest.mark.xdist_group("site")
 
 PAGE = "book/train_in_browser"
-STEPS = 40  # batches of 32 digits
+STEPS = 20  # batches of 32 digits
 CHANCE = 0.1
 
 
