@@ -26,11 +26,18 @@ if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] \
     || [ pyproject.toml -nt "$stamp" ]; then
     echo "setup: installing requirements.lock"
     export VIRTUAL_ENV="$PWD/.venv"
-    # --compile-bytecode: CI's environment sets PYTHONDONTWRITEBYTECODE=1,
-    # so without compiled files every kernel would compile TensorFlow's
-    # and Keras's sources again (import keras: 11 s instead of 5 s).
-    .venv/bin/uv pip install --quiet --compile-bytecode -r requirements.lock
+    .venv/bin/uv pip install --quiet -r requirements.lock
     .venv/bin/uv pip install --quiet --no-deps -e .
+    # Bytecode for the three packages every kernel imports, on both cores
+    # (12 s). Without it, and where PYTHONDONTWRITEBYTECODE=1 is set (CI
+    # sets it), every kernel compiles TensorFlow's sources again (import
+    # keras: 20 s instead of 6 s). The rest of the 12,000 files is compiled
+    # when first imported (scripts/test.sh lets Python write it): uv's
+    # --compile-bytecode compiled all of them, unused ones included (49 s).
+    packages=$(.venv/bin/python -c \
+        'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    .venv/bin/python -m compileall -q -j 0 "$packages/tensorflow" \
+        "$packages/keras" "$packages/jax" >/dev/null || true
     touch "$stamp"
 fi
 

@@ -12,6 +12,10 @@ bash scripts/setup.sh
 # site: npm packages and Debian's Chromium for tests/site/ (the browser test)
 bash scripts/site_setup.sh --browser
 setup_seconds=$((SECONDS - started))
+# Let Python keep the bytecode it compiles (CI sets
+# PYTHONDONTWRITEBYTECODE=1): what setup.sh did not compile is then
+# compiled once, by the first process that imports it, not by every one.
+unset PYTHONDONTWRITEBYTECODE
 export CNNBOOK_MODE=fast TF_CPP_MIN_LOG_LEVEL=2
 if [ -z "${CNNBOOK_DATA_MIRROR:-}" ] && [ -d ../shared/data ]; then
     export CNNBOOK_DATA_MIRROR="$(cd ../shared/data && pwd)"
