@@ -26,7 +26,9 @@ if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] \
     || [ pyproject.toml -nt "$stamp" ]; then
     echo "setup: installing requirements.lock"
     export VIRTUAL_ENV="$PWD/.venv"
-    .venv/bin/uv pip install --quiet -r requirements.lock
+    # --no-deps: the lock already lists every package; resolving again
+    # would add back what it leaves out (requirements-excludes.txt).
+    .venv/bin/uv pip install --quiet --no-deps -r requirements.lock
     .venv/bin/uv pip install --quiet --no-deps -e .
     # Bytecode for the three packages every kernel imports, on both cores
     # (12 s). Without it, and where PYTHONDONTWRITEBYTECODE=1 is set (CI
