@@ -94,6 +94,8 @@ _CIFAR_FILES = (
     "cifar10/cifar10-jpeg-train.zip",
     "cifar10/cifar10-jpeg-test.zip",
 )
+#: the seed of each split's shuffle (see _decode_cifar_zip)
+_CIFAR_SEEDS = {"train": 0, "test": 1}
 _CIFAR_NOTE = (
     "the mirror's images are JPEG re-encodings (quality about 50) of the "
     "CIFAR-10 originals, so pixels differ slightly and accuracies run "
@@ -166,8 +168,9 @@ def _decode_cifar_zip(path: Path, split: str, seed: int):
 
 def _build_cifar10(mirror: Path):
     paths = _mirror_files(mirror, _CIFAR_FILES)
-    x_train, y_train = _decode_cifar_zip(paths[_CIFAR_FILES[0]], "train", 0)
-    x_test, y_test = _decode_cifar_zip(paths[_CIFAR_FILES[1]], "test", 1)
+    train, test = (paths[file] for file in _CIFAR_FILES)
+    x_train, y_train = _decode_cifar_zip(train, "train", _CIFAR_SEEDS["train"])
+    x_test, y_test = _decode_cifar_zip(test, "test", _CIFAR_SEEDS["test"])
     splits = (x_train, y_train, x_test, y_test)
     return _built(mirror, "cifar10", _CIFAR_FILES, _CIFAR_NOTE, splits)
 

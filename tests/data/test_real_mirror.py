@@ -47,9 +47,9 @@ def test_real_cifar10_full_decode(real_mirror, user_cache, monkeypatch,
     assert np.bincount(y_test.ravel()).tolist() == [1000] * 10
     assert len(set(y_train[:50].ravel().tolist())) >= 8  # interleaved
     assert 100 < x_train.mean() < 140
-    path = sources._mirror_file(real_mirror, "cifar10/cifar10-jpeg-test.zip")
-    # seed 1: the test split's shuffle in load_cifar10
-    x_fresh, y_fresh = data.cifar._decode_cifar_zip(path, "test", seed=1)
+    path = sources._mirror_file(real_mirror, data.cifar._CIFAR_FILES[1])
+    x_fresh, y_fresh = data.cifar._decode_cifar_zip(
+        path, "test", seed=data.cifar._CIFAR_SEEDS["test"])
     np.testing.assert_array_equal(x_fresh, x_test)
     np.testing.assert_array_equal(y_fresh, y_test)
 
