@@ -130,8 +130,8 @@ def _check_pool2d(x, reduce, size, stride):
     if size > min(x.shape[:2]):
         raise ValueError(
             f"size {size}: a {size} x {size} window does not fit in x of "
-            f"{x.shape[0]} x {x.shape[1]} (Keras refuses it too); use a "
-            f"window no larger than the input"
+            f"{x.shape[0]} x {x.shape[1]}; use a window no larger than "
+            f"the input"
         )
 
 
