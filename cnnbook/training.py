@@ -320,9 +320,12 @@ def repeat_over_seeds(
     """Run one experiment once per seed and collect its results.
 
     Before each call, ``keras.utils.set_random_seed(seed)`` seeds Python,
-    NumPy and the backend, so that the weights' initialisation, dropout,
-    augmentation and shuffling all change with the seed and repeat with
-    it. ``run(seed)`` builds, trains and evaluates a fresh model and
+    NumPy and the backend, so that what ``run`` builds after it (the
+    weights' initialisation, dropout, augmentation layers made inside
+    ``run``) and the shuffling change with the seed and repeat with it.
+    Random layers built outside ``run`` and shared between calls drew
+    their seeds when they were built and carry their state on from call
+    to call: the seed does not fix their draws. ``run(seed)`` builds, trains and evaluates a fresh model and
     returns a mapping of result names to numbers, e.g.
     ``{"test accuracy": 0.71, "best epoch": 12}``. Returns ``{name:
     [value for each seed]}``, in the order of ``seeds``.
