@@ -76,11 +76,12 @@ def keras_output_size(w, f, s=1, padding="valid"):
 
 
 def same_padding(w, f, s=1):
-    """Zeros that Keras's "same" padding adds (before, after) on one axis.
+    """Padding that Keras's "same" adds (before, after) on one axis: zeros
+    for a convolution; a pooling layer leaves the padded positions out.
 
     Chapter 3: the output has ceil(W/S) positions; the total padding is
-    what the last window needs to fit, and when it is odd the extra zero
-    goes after (at the bottom or on the right).
+    what the last window needs to fit, and when it is odd the extra row
+    or column goes after (at the bottom or on the right).
     """
     w_out = keras_output_size(w, f, s, "same")
     total = max((w_out - 1) * s + f - w, 0)
