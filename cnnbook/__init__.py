@@ -14,7 +14,7 @@ derives is shown there in full and imported from here afterwards.
 ``cnnbook.sizing``        output sizes, parameter and multiply counts
                           (chapter 3; classic layers, chapter 7;
                           networks with branches, chapter 8;
-                          receptive fields, chapter 10;
+                          receptive fields, chapter 9;
                           transposed convolutions, chapter 12)
 ``cnnbook.backprop``      forward and backward passes in NumPy (chapter 4)
 ``cnnbook.gradients``     gradients of Keras functions on any backend
@@ -49,10 +49,9 @@ def _check_backend() -> None:
         return
     raise ImportError(
         f"Keras's backend {backend!r} is not installed. Install one: "
-        f"`pip install \"cnnbook[tensorflow]\"` (TensorFlow, the book's "
-        f"default), or `pip install \"cnnbook[jax]\"` and set "
-        f"KERAS_BACKEND=jax before importing Keras; or run the book's set-up "
-        f"(`bash scripts/setup.sh`), which installs everything."
+        f"`pip install tensorflow` (the book's default), or `pip install "
+        f"jax` and set KERAS_BACKEND=jax before importing Keras; or run the "
+        f"book's set-up (`bash scripts/setup.sh`), which installs everything."
     )
 
 

@@ -1,15 +1,18 @@
 """Forward and backward passes of ConvNet layers in NumPy (Chapter 4).
 
-Each public function here is derived in Chapter 4 and shown there line for
-line (``tests/test_helpers_in_sync.py`` keeps the two copies identical).
+Each public function here is derived in a chapter and shown there line
+for line (``tests/book/test_helpers_in_sync.py`` keeps the two copies
+identical): Chapter 4 for the layers' passes, Chapter 12 for
+``matrix_of`` and ``conv_transpose``.
 ``correlate2d`` and ``correlate2d_backward`` work on one-channel 2-D
 arrays; the other layers use the Keras layout: an input is ``(H, W, D)``
 or a batch ``(N, H, W, D)``, and kernels are ``(F, F, D, K)``. Every
 ``*_backward`` function takes what its forward pass saw and the gradient of
 the loss with respect to its output, and returns the gradient with respect
-to its input (and, for a convolution, to its kernels). Each function
-refuses bad arguments with a one-line call to a ``_check_...`` function
-defined at the end of this module, which the chapter imports.
+to its input (and, for a convolution, to its kernels). Each of Chapter
+4's functions refuses bad arguments with a one-line call to a
+``_check_...`` function defined at the end of this module, which the
+chapter imports.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """Seeing what a ConvNet has learned: gradients, heatmaps and images made
 to order (chapter 13).
 
-Chapter 13 derives every public function here and shows it in full
-(``tests/book/test_helpers_in_sync.py`` keeps the two copies identical).
+Chapter 13 derives every public function here. The gradient methods it
+shows in full (``tests/book/test_helpers_in_sync.py`` keeps those copies
+identical); the image-making ones (``gradient_ascent`` and what uses it),
+``nearest_neighbours``, ``top_activations`` and ``receptive_boxes`` it
+explains and imports from here.
 The models are Keras models that map preprocessed images ``(N, H, W, C)``
 to class *scores* ``(N, classes)``: logits, not probabilities (build them
 without the final softmax, e.g. ``load_mobilenet(...,

@@ -1,7 +1,7 @@
 """NumPy reference implementations that a chapter derives in full.
 
 Each function here is shown, line for line, in the chapter that teaches it
-(``tests/test_helpers_in_sync.py`` keeps the two copies identical) and is
+(``tests/book/test_helpers_in_sync.py`` keeps the two copies identical) and is
 imported from here by later chapters. Each one refuses bad arguments with
 a one-line call to a ``_check_...`` function defined at the end of this
 module (the chapters import those checks and show only the computation).

@@ -86,4 +86,4 @@ def test_a_missing_backend_says_what_to_install():
         env={**os.environ, "KERAS_BACKEND": "torch"},  # not installed here
     )
     assert result.returncode != 0
-    assert 'pip install "cnnbook[tensorflow]"' in result.stderr
+    assert "`pip install tensorflow`" in result.stderr
