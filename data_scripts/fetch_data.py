@@ -1,4 +1,4 @@
-"""Fetch and prepare the book's datasets into the local cache.
+"""Fetch and prepare the book's datasets and pretrained weights.
 
 Usage::
 
@@ -10,7 +10,10 @@ Usage::
 Each dataset is loaded once through ``cnnbook.data`` (cache, then the online
 loader, then the offline mirror), which leaves it ready in the cache (or in
 Keras's own download folder ``~/.keras``), so that notebooks start at once.
-Exits with status 1 and the reason if a dataset cannot be had.
+``mobilenet`` does the same for the ImageNet-trained MobileNets of chapters
+11 and 13, through ``cnnbook.pretrained.load_mobilenet`` (online: Keras's
+download; offline: converted from the mirror into the cache). Exits with
+status 1 and the reason if something cannot be had.
 """
 
 from __future__ import annotations
@@ -32,13 +35,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description="Fetch the book's datasets into the cache.",
+        description="Fetch the book's datasets and pretrained weights "
+        "into the cache.",
     )
     parser.add_argument(
         "names",
         nargs="*",
         metavar="NAME",
-        help="datasets to fetch (see --list), or 'all'",
+        help="datasets or pretrained networks to fetch (see --list), "
+        "or 'all'",
     )
     parser.add_argument(
         "--mirror",
@@ -57,7 +62,8 @@ def parse_args(argv=None):
         help="do not try the online loaders (sets CNNBOOK_OFFLINE=1)",
     )
     parser.add_argument(
-        "--list", action="store_true", help="list the datasets and exit"
+        "--list", action="store_true",
+        help="list what can be fetched and exit",
     )
     args = parser.parse_args(argv)
     if not args.names and not args.list:
@@ -65,10 +71,24 @@ def parse_args(argv=None):
     return args
 
 
-def fetch(name: str) -> None:
-    """Load one dataset so that it is cached; IMDB also gets its text."""
+def choices() -> dict[str, str]:
+    """Every name the script fetches, with its description: the datasets
+    of ``cnnbook.data``, then the pretrained networks of
+    ``cnnbook.pretrained``."""
     from cnnbook import data
+    from cnnbook.pretrained import PRETRAINED
 
+    return {**data.DATASETS, **PRETRAINED}
+
+
+def fetch(name: str) -> None:
+    """Load one dataset or pretrained network so that it is cached; IMDB
+    also gets its text."""
+    from cnnbook import data, pretrained
+
+    if name in pretrained.PRETRAINED:
+        pretrained.fetch_pretrained(name)
+        return
     data.load(name)
     if name == "imdb":
         data.load_imdb_text()
@@ -100,15 +120,19 @@ def main(argv=None) -> int:
 
     from cnnbook import data
 
+    known = choices()
     if args.list:
-        for name, description in data.DATASETS.items():
+        for name, description in known.items():
             print(f"{name:22} {description}")
         return 0
 
-    names = list(data.DATASETS) if "all" in args.names else args.names
+    names = list(known) if "all" in args.names else args.names
     try:
+        for name in names:
+            if name not in known:
+                raise data._unknown("dataset or network", name, known)
         print(f"Data: {data.describe_sources()}")
-        for name in tqdm(names, desc="Datasets", unit="dataset"):
+        for name in tqdm(names, desc="Fetching", unit="item"):
             start = time.perf_counter()
             with contextlib.redirect_stdout(_PrintAboveBars()):
                 fetch(name)

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import runpy
+import shutil
 import subprocess
 import sys
 import warnings
@@ -27,6 +30,7 @@ from cnnbook import data
 from cnnbook.data import sources
 from cnnbook.pretrained import (
     MOBILENETS,
+    PRETRAINED,
     WeightsNotFoundError,
     decode,
     input_size,
@@ -36,7 +40,7 @@ from cnnbook.pretrained import (
 )
 from cnnbook.pretrained import mobilenet as mobilenet_module
 from cnnbook.pretrained.convert import read_tflite, same_padding
-from tests.data.fixtures import REAL_MIRROR, needs_real_mirror
+from tests.data.fixtures import FETCH, REAL_MIRROR, needs_real_mirror
 
 # Keep this module's tests on one xdist worker: they share the conversions.
 pytestmark = pytest.mark.xdist_group("pretrained")
@@ -646,6 +650,43 @@ def test_no_weights_anywhere_is_a_clear_error(no_mirror, monkeypatch):
     for needed in ("CNNBOOK_OFFLINE=1", "CNNBOOK_DATA_MIRROR=PATH",
                    "mobilenet_v2_1.0_224_quant.tflite", "internet"):
         assert needed in message, message
+
+
+@needs_real_mirror
+def test_the_fix_the_error_names_works(offline_mirror, logit_models,
+                                      no_mirror, monkeypatch):
+    """The message names `fetch_data.py --mirror PATH mobilenet` (as the
+    datasets' do, tests/data/test_fetch_script.py): run offline from the
+    real mirror into an empty cache, after which every version loads from
+    the cache alone. The script's main runs in this process (a subprocess
+    would import TensorFlow again: ~7 s); v2's conversion, done by this
+    module already, is copied in, so the command converts v1 only."""
+    monkeypatch.setenv("CNNBOOK_OFFLINE", "1")
+    with pytest.raises(WeightsNotFoundError) as raised:
+        load_mobilenet("v1")
+    message = str(raised.value)
+    commands = re.findall(
+        r"`(python data_scripts/fetch_data\.py[^`]*)`", message
+    )
+    assert len(commands) == 2, message
+    assert commands[1].split()[-1] == commands[0].split()[-1] == "mobilenet"
+    script = runpy.run_path(str(FETCH))
+    assert set(PRETRAINED) <= set(script["choices"]())  # --list, all
+    with monkeypatch.context() as module_cache:
+        module_cache.setenv("CNNBOOK_CACHE", str(offline_mirror))
+        module_cache.setenv("CNNBOOK_DATA_MIRROR", str(REAL_MIRROR))
+        logit_models("v2")  # converted (by earlier tests) in this cache
+    cache = data.cache_dir()  # the empty one of no_mirror
+    for path in mobilenet_module._cache_paths(MOBILENETS["v2"]):
+        shutil.copy(offline_mirror / path.name, path)
+    argv = commands[1].replace("PATH", str(REAL_MIRROR)).split()[2:]
+    assert script["main"](argv) == 0
+    assert data.SOURCES["mobilenet_v2"].origin == "cache"
+    assert data.SOURCES["mobilenet_v1"].origin == "mirror"
+    monkeypatch.delenv("CNNBOOK_DATA_MIRROR")  # set by the script
+    assert data.mirror_dir() is None and data.cache_dir() == cache
+    assert load_mobilenet("v1").output_shape == (None, 1000)
+    assert data.SOURCES["mobilenet_v1"].origin == "cache"
 
 
 def _failing_download(monkeypatch, application="MobileNetV2"):

@@ -22,7 +22,9 @@ Lite model in the book's offline data mirror (the conversion, and what it
 does with quantisation, batch norm, padding and the 1001st "background"
 class, is explained in :mod:`cnnbook.pretrained.convert`). One printed line
 says which; :class:`WeightsNotFoundError` says what to do when neither is
-there. Never random weights.
+there. Never random weights. ``python data_scripts/fetch_data.py mobilenet``
+(also part of ``all``) prepares the weights of both versions ahead of time
+(:data:`PRETRAINED`, :func:`fetch_pretrained`).
 
 ``preprocess(images, version)`` resizes photos and scales them exactly like
 ``keras.applications.mobilenet_v2.preprocess_input`` (``x / 127.5 - 1``);
@@ -40,9 +42,11 @@ slower.
 
 from cnnbook.pretrained.mobilenet import (
     MOBILENETS,
+    PRETRAINED,
     MobileNetVersion,
     WeightsNotFoundError,
     decode,
+    fetch_pretrained,
     input_size,
     load_mobilenet,
     preprocess,
@@ -51,9 +55,11 @@ from cnnbook.pretrained.mobilenet import (
 
 __all__ = [
     "MOBILENETS",
+    "PRETRAINED",
     "MobileNetVersion",
     "WeightsNotFoundError",
     "decode",
+    "fetch_pretrained",
     "input_size",
     "load_mobilenet",
     "preprocess",

@@ -64,6 +64,16 @@ MOBILENETS = {
 }
 
 
+#: The pretrained networks that ``data_scripts/fetch_data.py`` prepares
+#: (``--list`` shows them, ``all`` includes them): name -> what it is.
+PRETRAINED = {
+    "mobilenet": "ImageNet weights of the MobileNets of chapters 11 and 13 ("
+    + "; ".join(f"{spec.application} alpha {spec.alpha}, "
+                f"{spec.size}x{spec.size}" for spec in MOBILENETS.values())
+    + ")",
+}
+
+
 class WeightsNotFoundError(DataNotFoundError):
     """Neither the internet, the cache nor the offline mirror can provide
     a network's ImageNet weights (no random weights are ever used)."""
@@ -300,7 +310,9 @@ def _not_available(spec, looked) -> WeightsNotFoundError:
         f"To fix: connect to the internet (and unset {OFFLINE_VARIABLE}) "
         f"so that Keras can download them, or set {MIRROR_VARIABLE}=PATH "
         f"to a copy of the book's offline data mirror holding "
-        f"imagenet/{spec.tflite}.tflite."
+        f"imagenet/{spec.tflite}.tflite. To prepare them ahead of time "
+        f"(say, for a machine that will be offline), run "
+        f"{sources.fetch_command('mobilenet')}."
     )
 
 
@@ -427,6 +439,18 @@ def load_mobilenet(
         )
     _report(source)
     return model
+
+
+def fetch_pretrained(name: str) -> None:
+    """Load every version of the network ``name`` (see :data:`PRETRAINED`)
+    once, so that its weights are ready for the notebooks: in Keras's
+    download folder online, otherwise converted from the offline mirror
+    into the cache (``data_scripts/fetch_data.py`` calls this). Raises
+    :class:`WeightsNotFoundError` when a version cannot be had."""
+    if name not in PRETRAINED:
+        raise sources._unknown("pretrained network", name, PRETRAINED)
+    for version in MOBILENETS:
+        load_mobilenet(version)
 
 
 # --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from cnnbook import data
+from cnnbook.pretrained import PRETRAINED
 from tests.data.fixtures import FETCH, REAL_MIRROR, make_fake_mirror
 
 
@@ -35,7 +36,8 @@ def _listing():
 def test_fetch_script_lists_and_fetches(mirror, tmp_path):
     listing = _listing()
     assert listing.returncode == 0
-    assert all(name in listing.stdout for name in data.DATASETS)
+    listed = [line.split()[0] for line in listing.stdout.splitlines()]
+    assert listed == [*data.DATASETS, *PRETRAINED]  # and what `all` fetches
     cache = tmp_path / "cli-cache"
     result = _fetch(
         "--mirror", str(mirror), "--cache", str(cache), "--offline", "mnist"
@@ -53,7 +55,8 @@ def test_fetch_script_fails_clearly(tmp_path):
 
 
 # Every loader that can fail for want of data, with the call that makes it
-# load; the command its error names must work.
+# load; the command its error names must work (for the pretrained weights:
+# tests/test_pretrained.py::test_the_fix_the_error_names_works).
 FAILING_LOADERS = {
     "mnist": data.load_mnist,
     "fashion_mnist": data.load_fashion_mnist,
