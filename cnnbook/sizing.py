@@ -317,22 +317,24 @@ def network_table(model):
     return extended_layer_table(model, sizes=network_layer_sizes)
 
 
-def network_depth(model):
-    """Weighted layers on the longest path from the input to an output.
+def network_depth(model, counted=("Conv2D", "Dense")):
+    """Layers of the kinds ``counted`` on the longest path from the input
+    to an output.
 
     Chapter 8: the depth the papers quote ("22 layers", "ResNet-50")
     counts the convolutional and dense layers one after the other. A
     shortcut's projection or a side classifier lies on a shorter path
-    and does not add to it.
+    and does not add to it. Chapter 9: ``counted=None`` counts every
+    layer, the input included: the *topological* depth of the graph.
     """
     depth = {}
     for layer in model.layers:
-        inputs = layer.input if isinstance(layer.input, list) else [
+        inputs = layer.input if isinstance(layer.input, (list, tuple)) else [
             layer.input]
         before = max((depth[id(t)] for t in inputs if id(t) in depth),
                      default=0)
-        weighted = type(layer).__name__ in ("Conv2D", "Dense")
-        depth[id(layer.output)] = before + int(weighted)
+        here = counted is None or type(layer).__name__ in counted
+        depth[id(layer.output)] = before + int(here)
     return max(depth[id(t)] for t in model.outputs)
 
 

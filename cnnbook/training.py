@@ -325,10 +325,10 @@ def repeat_over_seeds(
     ``run``) and the shuffling change with the seed and repeat with it.
     Random layers built outside ``run`` and shared between calls drew
     their seeds when they were built and carry their state on from call
-    to call: the seed does not fix their draws. ``run(seed)`` builds, trains and evaluates a fresh model and
-    returns a mapping of result names to numbers, e.g.
-    ``{"test accuracy": 0.71, "best epoch": 12}``. Returns ``{name:
-    [value for each seed]}``, in the order of ``seeds``.
+    to call: the seed does not fix their draws. ``run(seed)`` builds,
+    trains and evaluates a fresh model and returns a mapping of result
+    names to numbers, e.g. ``{"test accuracy": 0.71, "best epoch": 12}``.
+    Returns ``{name: [value for each seed]}``, in the order of ``seeds``.
     """
     import keras
 

@@ -100,3 +100,10 @@ def test_results_page_shows_committed_records_not_smoke_runs(record,
     page = "\n".join(results.benchmark_markdown(tmp_path))
     assert "Not yet measured on a GPU: cifar10." in page
     assert page.rstrip().endswith(":::")
+
+
+def test_each_task_uses_only_the_parts_that_apply_to_it():
+    assert tta.task_parts("mnist", tta.PARTS) == {"label_smoothing",
+                                                  "translate"}
+    assert tta.task_parts("cifar10", tta.PARTS) == set(tta.PARTS)
+    assert tta.task_parts("mnist", {"flip"}) == set()

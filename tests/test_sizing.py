@@ -638,6 +638,10 @@ def test_network_depth_counts_the_longest_weighted_path(short, long):
 
     model = shapes_only(two_paths)  # only its graph is looked at
     assert network_depth(model) == max(short, long) + 1
+    # every layer: the input, the longer branch (two layers a step on the
+    # long one), the concatenation, the pooling and the Dense layer
+    assert network_depth(model, counted=None) == (
+        1 + max(short, 2 * long) + 3)
 
 
 # --- receptive fields (chapter 10) ----------------------------------------
