@@ -7,6 +7,8 @@ derives is shown there in full and imported from here afterwards.
 ========================  ==================================================
 ``cnnbook.config``        run modes (fast/full), seeds, the Setup printout,
                           ``record_result`` (every chapter)
+``cnnbook.asserts``       failed checks that show the values they compared,
+                          the mode and the backend (every chapter)
 ``cnnbook.data``          datasets: cache, online loader, offline mirror,
                           clear errors (every chapter; a module per family)
 ``cnnbook.plots``         figure defaults and shared plotting routines

@@ -137,15 +137,19 @@ def setup_notebook(seed: int = DEFAULT_SEED, *, plots: bool = True) -> RunMode:
     It seeds every random generator, sets the figure defaults and prints the
     run mode, the Keras backend and its version, the hardware and where
     data will come from: the first output of every chapter says how it was
-    produced.
+    produced. In a notebook it also makes every later ``assert`` without a
+    message say, when it fails, the values it compared, the mode and the
+    backend (:mod:`cnnbook.asserts`).
     """
     import sys
 
     import keras
 
     from cnnbook import data
+    from cnnbook.asserts import explain_failed_asserts
 
     mode = run_mode()
+    explain_failed_asserts()
     set_seed(seed)
     if plots:
         from cnnbook.plots import set_plot_defaults
