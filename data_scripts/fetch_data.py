@@ -3,7 +3,7 @@
 Usage::
 
     python data_scripts/fetch_data.py all                  # online
-    python data_scripts/fetch_data.py --mirror PATH all    # offline copy
+    python data_scripts/fetch_data.py --mirror PATH --offline all  # copy
     python data_scripts/fetch_data.py mnist cifar10        # some of them
     python data_scripts/fetch_data.py --list               # what exists
 

@@ -59,9 +59,11 @@ def main(argv=None) -> int:
         written = grading.make_course(args.course, args.solutions or None)
         for path in written:
             print(f"wrote {path} ({grading.points(path)} points)")
+        # nbgrader runs `alembic` through PATH: it needs the environment
+        # it is installed in to be active, not only named
         print(
-            f"next: cd {args.course} && nbgrader generate_assignment "
-            f"{grading.ASSIGNMENT} --force"
+            f"next: source {ROOT / '.venv/bin/activate'} && cd {args.course}"
+            f" && nbgrader generate_assignment {grading.ASSIGNMENT} --force"
         )
     elif args.command == "exercises" and args.check:
         problems = exercises.out_of_sync(ROOT)
