@@ -151,12 +151,12 @@ def layer_sizes(layer, input_shape):
     if kind == "Concatenate":
         depth = sum(shape[-1] for shape in input_shape)
         return (*input_shape[0][:-1], depth), 0, 0
-    if kind in ("Activation", "Dropout", "ReLU"):
+    if kind in ("Activation", "Dropout", "ReLU", "Softmax"):
         return tuple(input_shape), 0, 0
     raise ValueError(
         f"layer_sizes does not know layer {layer.name!r} ({kind}); it "
         f"handles Conv2D, Dense, pooling, Flatten, "
-        f"Concatenate, Activation, ReLU and Dropout"
+        f"Concatenate, Activation, ReLU, Softmax and Dropout"
     )
 
 

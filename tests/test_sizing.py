@@ -970,3 +970,17 @@ def test_keras_transposed_output_size_says_what_is_wrong():
         keras_transposed_output_size(4, 3, 0, "same")
     with pytest.raises(ValueError, match="between 0 and S - 1"):
         keras_transposed_output_size(4, 3, 2, "valid", 2)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        keras.layers.Softmax(),
+        keras.layers.Activation("softmax"),
+        keras.layers.ReLU(),
+        keras.layers.Dropout(0.5),
+    ],
+    ids=["Softmax", "Activation", "ReLU", "Dropout"],
+)
+def test_layer_sizes_counts_nothing_for_weightless_elementwise_layers(layer):
+    assert layer_sizes(layer, (10,)) == ((10,), 0, 0)
