@@ -283,11 +283,12 @@ def task_parts(task, parts):
 
 def train_to_target(task, target, parts, data, *, epochs, batch, lr, seed,
                     smoke=False, log=print):
-    """Train one recipe; return its history and seconds to the target."""
+    """Train one recipe (``parts``: those of :func:`task_parts`); return
+    its history and seconds to the target."""
     import keras
 
     x, y, xt, yt, _ = data
-    parts = task_parts(task, parts)
+    parts = set(parts)
     started = time.perf_counter()
     model = build(task, x, parts, seed)
     steps_per_epoch = max(1, len(x) // batch)

@@ -135,12 +135,19 @@ def with_where(message) -> str:
     return f"{text}\n  ({_where()})"
 
 
-def _import_this_module() -> ast.expr:
-    """``__import__('cnnbook.asserts', ...)``: rewritten code finds this
-    module without a name in the notebook's namespace (``%reset`` safe)."""
-    return ast.parse(
-        "__import__('cnnbook.asserts', fromlist=['Operands'])", mode="eval"
-    ).body
+# Rewritten code finds this module by importing it, not by a name in the
+# notebook's namespace (which ``%reset`` would clear).
+_THIS_MODULE = "__import__('cnnbook.asserts', fromlist=['Operands'])"
+
+
+def _parsed(source: str, lineno: int, mode: str = "eval"):
+    """The nodes of one line of ``source``, placed on line ``lineno``: a
+    traceback then points at the line the reader wrote."""
+    tree = ast.parse(source, mode=mode)
+    for child in ast.walk(tree):
+        if hasattr(child, "lineno"):
+            child.lineno = child.end_lineno = lineno
+    return tree.body
 
 
 class _Wrap(ast.NodeTransformer):
@@ -154,16 +161,9 @@ class _Wrap(ast.NodeTransformer):
         index = self.chosen.get(id(node))
         if index is None:
             return super().visit(node)
-        call = ast.Call(
-            func=ast.Attribute(
-                value=ast.Name(id=self.store, ctx=ast.Load()),
-                attr="seen",
-                ctx=ast.Load(),
-            ),
-            args=[ast.Constant(index), node],
-            keywords=[],
-        )
-        return ast.copy_location(call, node)
+        call = _parsed(f"{self.store}.seen({index}, None)", node.lineno)
+        call.args[1] = node
+        return call
 
 
 class AssertExplainer(ast.NodeTransformer):
@@ -173,18 +173,10 @@ class AssertExplainer(ast.NodeTransformer):
     store = "_cnnbook_operands"
 
     def visit_Assert(self, node: ast.Assert):
+        line = node.lineno
         if node.msg is not None:
-            message = ast.Call(
-                func=ast.Attribute(
-                    value=_import_this_module(),
-                    attr="with_where",
-                    ctx=ast.Load(),
-                ),
-                args=[node.msg],
-                keywords=[],
-            )
-            ast.copy_location(message, node.msg)
-            ast.fix_missing_locations(message)
+            message = _parsed(f"{_THIS_MODULE}.with_where(None)", line)
+            message.args = [node.msg]
             return ast.copy_location(ast.Assert(node.test, message), node)
         check = ast.unparse(node.test)
         operands = [n for n in _operands(node.test) if not _is_literal(n)]
@@ -192,32 +184,13 @@ class AssertExplainer(ast.NodeTransformer):
         test = _Wrap(
             self.store, {id(n): i for i, n in enumerate(operands)}
         ).visit(node.test)
-        create = ast.Assign(
-            targets=[ast.Name(id=self.store, ctx=ast.Store())],
-            value=ast.Call(
-                func=ast.Attribute(
-                    value=_import_this_module(),
-                    attr="Operands",
-                    ctx=ast.Load(),
-                ),
-                args=[],
-                keywords=[],
-            ),
+        create = _parsed(
+            f"{self.store} = {_THIS_MODULE}.Operands()", line, mode="exec"
+        )[0]
+        message = _parsed(
+            f"{self.store}.message({check!r}, {labels!r})", line
         )
-        message = ast.parse(
-            f"{self.store}.message({check!r}, {labels!r})", mode="eval"
-        ).body
-        rewritten = ast.Assert(test=test, msg=message)
-        for new in (create, rewritten):
-            ast.copy_location(new, node)
-            ast.fix_missing_locations(new)
-        # line numbers of every new node: the assert's own line, so that a
-        # traceback still points at the line the reader wrote
-        for new in (create, message):
-            for child in ast.walk(new):
-                if hasattr(child, "lineno"):
-                    child.lineno = child.end_lineno = node.lineno
-        return [create, rewritten]
+        return [create, ast.copy_location(ast.Assert(test, message), node)]
 
 
 def explain_failed_asserts() -> bool:
