@@ -2,34 +2,85 @@
 
     python -m bench.time_to_accuracy --task mnist            # 99.0%
     python -m bench.time_to_accuracy --task cifar10          # 94%
+    python -m bench.time_to_accuracy --task cifar10 --seeds 5
     python -m bench.time_to_accuracy --task cifar10 --ablation
     python -m bench.time_to_accuracy --task mnist --smoke --out /tmp/b
 
-Keras 3, any backend (``KERAS_BACKEND``). The test accuracy is measured at
-the end of every epoch (evaluation time not counted as training time) and
-training stops at the first epoch that reaches the target. The clock counts
-everything the training needs, first-epoch compilation included (reported
-apart as ``first_epoch_seconds``), and waits for the device (the loss is
-read back at the end of each epoch). A JSON record goes to ``--out``
+Keras 3, any backend (``KERAS_BACKEND``). A JSON record goes to ``--out``
 (default ``bench/results/``) with device, backend, versions and date; the
 results page (``python -m cnnbook.authoring results``) shows the committed
 records.
 
+The stopping rule. The test accuracy is measured at the end of every
+epoch, and training stops at the first epoch whose accuracy on the test
+set (there is no validation split) reaches the target, partway through a learning-rate schedule whose length is set
+by ``--epochs`` (the most epochs the run may take). This is DAWNBench's
+rule (time until the test accuracy first reaches the target), and one run
+is one seed: an accuracy that wanders around the target can cross it on a
+lucky epoch. The committed MNIST record of 2 December 2026, for one,
+measured 98.97% after epoch 4, 98.27% after epoch 5 and 99.05% after
+epoch 6, where it stopped with the learning rate still at about 81% of
+its peak. It is not airbench's measure, whose headline is the mean final
+accuracy of one fixed schedule of about ten epochs over many runs
+("94.01 average accuracy in n=1000 runs"): a time here says that one
+seed got there, not that the recipe does so on average. ``--seeds N``
+repeats the run for N seeds (from ``--seed``) and records each.
+
+The clock counts everything the training needs: building the model (the
+whitening layer's initialisation included), each epoch's shuffling and
+augmentation on the host, and first-epoch compilation (reported apart as
+``first_epoch_seconds``); it waits for the device (the loss is read back
+at the end of each epoch). It does not count the evaluations, the last
+one included. airbench's clock differs on both sides: it counts the
+whitening initialisation and its final evaluation with test-time
+augmentation (its per-epoch evaluations without it are not counted), and
+leaves compilation out with a warm-up run before the timed ones
+(``airbench94_compiled.py``; the uncompiled ``legacy/airbench94.py`` has
+its warm-up commented out, so that the first of its 25 runs in one
+process pays for cuDNN's autotuning).
+
+Each epoch shuffles the training images with the run's generator and
+keeps ``steps_per_epoch * batch`` of them, dropping the remainder as
+airbench does, so that ``fit`` runs exactly the schedule's steps with
+batches of one shape (no second compilation, inside the clock, for a
+short last batch).
+
 The CIFAR-10 recipe takes from airbench94 (Jordan 2024) what fits Keras:
-a first 2 x 2 convolution initialised to whiten image patches and frozen
-(``whiten``), a small fast network (three groups of two 3 x 3
-convolutions, widths 64-256-256, batch norm with momentum 0.6 and no
-scale, GELU), label smoothing 0.2 (``label_smoothing``), random flips
-(``flip``) and 2-pixel translations (``translate``), test-time flip
-augmentation (``tta``), Nesterov SGD with a triangular learning-rate
-schedule and batches of 1024. Not taken: lookahead (an exponential moving
-average of the weights copied back every few steps; Keras's JAX trainer
-keeps its state outside the model during ``fit``), a separate learning
-rate for batch-norm biases, and channels-last half-precision tricks.
+a first 2 x 2 convolution initialised to whiten image patches
+(``whiten``), its kernel frozen and its bias trained throughout, a small
+fast network (three groups of two 3 x 3 convolutions, widths 64-256-256,
+batch norm with momentum 0.6 and no scale, GELU), label smoothing 0.2
+(``label_smoothing``; MNIST's run uses 0.1), alternating flips
+(``flip``: a random half of the images mirrored in epochs 1, 3, 5, ...
+and the other half in epochs 2, 4, 6, ..., so that each epoch sees every
+image the other way round from the epoch before), random 2-pixel
+translations (``translate``), test-time augmentation at airbench's level
+2 (``tta``: the image, its mirror image and both moved one pixel up and
+left or down and right, six views whose logits are averaged, the
+untranslated pair weighted as much as the four translated views), Nesterov
+SGD with momentum 0.85, airbench's learning rate (1.5 for the mean loss of
+a batch) and triangular schedule, and batches of 1024.
+
+Not taken: lookahead (an exponential moving average of the weights
+copied back every few steps; Keras's JAX trainer keeps its state outside
+the model during ``fit``); freezing the whitening bias after three epochs
+(a change of what ``fit`` trains needs a new compilation); airbench's
+partial Dirac (identity) initialisation of the convolutions (ours are
+Glorot uniform); a separate learning rate for batch-norm biases;
+channels-last half-precision tricks; and airbench's weight decay. Keras's
+``SGD(weight_decay=wd)`` is decoupled (each step, ``variable -= lr * wd
+* variable``, outside the momentum), airbench's is coupled (added to the
+gradient, so that Nesterov momentum amplifies it by 1 / (1 - 0.85)).
+At the same learning rate (1.5, batches of 1024), ours (5e-4) takes 2.7
+times less off the weights per step than airbench's before that
+amplification and about 18 times less after it (for weights that the
+gradients leave alone; checked by simulating both update rules): more
+than an order of magnitude weaker.
+
 ``--ablation`` runs the recipe once more for each of the parts named in
-parentheses above that the task uses (MNIST's run uses no flips and no
-whitening), with that part switched off, and records what each
-contributes.
+parentheses above that the task uses (MNIST's run uses no flips, no
+test-time augmentation and no whitening), with that part switched off,
+from the first seed, and records what each contributes.
 
 ``--smoke`` (CI): a few hundred images, one epoch, to check that the
 script works end to end and computes an accuracy; its record says
@@ -98,12 +149,20 @@ def load(task: str, smoke: bool):
     )
 
 
-def augment(x, rng, flip: bool, translate: int):
-    """Random horizontal flips and translations by up to ``translate``
-    pixels (reflect padding), on the host, once per epoch."""
-    if flip:
-        mask = rng.random(len(x)) < 0.5
-        x = np.where(mask[:, None, None, None], x[:, :, ::-1], x)
+def alternating_flips(mask, epoch: int):
+    """Which images epoch ``epoch`` (counted from 1) mirrors: those of
+    ``mask`` (drawn at random once per run) in odd epochs, all the others
+    in even ones, as airbench94 does (it flips a random half once, then
+    flips every image in its second, fourth, ... epochs)."""
+    return mask ^ (epoch % 2 == 0)
+
+
+def augment(x, rng, flipped, translate: int):
+    """Images ``x`` mirrored left to right where ``flipped`` (a boolean per
+    image, or None) and moved by up to ``translate`` pixels (reflect
+    padding, at random from ``rng``), on the host, once per epoch."""
+    if flipped is not None:
+        x = np.where(flipped[:, None, None, None], x[:, :, ::-1], x)
     if translate:
         r = translate
         padded = np.pad(x, ((0, 0), (r, r), (r, r), (0, 0)), mode="reflect")
@@ -116,6 +175,25 @@ def augment(x, rng, flip: bool, translate: int):
                 out[pick] = padded[pick, dy : dy + h, dx : dx + w]
         x = out
     return x
+
+
+def steps_per_epoch(n: int, batch: int) -> int:
+    """Full batches in ``n`` images (at least one: a smaller set makes one
+    short batch)."""
+    return max(1, n // batch)
+
+
+def epoch_data(x, y, rng, epoch: int, batch: int, flip_mask, translate: int):
+    """Epoch ``epoch``'s training images and labels in the order ``fit``
+    takes them: shuffled with ``rng``, the last partial batch dropped (so
+    that the epoch runs exactly :func:`steps_per_epoch` steps), mirrored
+    by :func:`alternating_flips` of ``flip_mask`` (None: no flips) and
+    translated."""
+    keep = min(len(x), steps_per_epoch(len(x), batch) * batch)
+    order = rng.permutation(len(x))[:keep]
+    flipped = (None if flip_mask is None
+               else alternating_flips(flip_mask, epoch)[order])
+    return augment(x[order], rng, flipped, translate), y[order]
 
 
 # ---------------------------------------------------------------- model
@@ -159,9 +237,11 @@ def glorot_uniform(rng):
 
 
 def seed_everything(seed: int):
-    """Seed what the training draws from: the initial weights are NumPy's
-    (``glorot_uniform``); ``fit`` shuffles with NumPy under JAX, with
-    TensorFlow under TensorFlow. Under JAX, not
+    """Seed the backend's generators as well as Python's and NumPy's
+    global ones. The run itself draws from NumPy generators made from its
+    seed: the initial weights (``glorot_uniform``) and each epoch's order
+    and augmentation (:func:`epoch_data`; ``fit`` does not shuffle). Under
+    JAX, not
     ``keras.utils.set_random_seed``: it imports TensorFlow only to seed
     it (3 s of CPU, inside the clock)."""
     import random
@@ -267,35 +347,48 @@ def versions() -> dict:
 
 
 def accuracy(model, x, y, tta: bool, batch: int) -> float:
-    logits = model.predict(x, batch_size=batch, verbose=0)
-    if tta:
-        logits = logits + model.predict(x[:, :, ::-1], batch_size=batch,
-                                         verbose=0)
+    """Test accuracy; with ``tta``, of logits averaged over six views as
+    in airbench94's level 2: the image and its mirror image, and both
+    moved one pixel up and left and one pixel down and right (reflect
+    padding), the moved views weighted half as much."""
+
+    def mirrored(v):  # the logits of v plus those of its mirror image
+        return (model.predict(v, batch_size=batch, verbose=0)
+                + model.predict(v[:, :, ::-1], batch_size=batch, verbose=0))
+
+    if not tta:
+        logits = model.predict(x, batch_size=batch, verbose=0)
+    else:
+        padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="reflect")
+        logits = mirrored(x) + 0.5 * (mirrored(padded[:, :-2, :-2])
+                                      + mirrored(padded[:, 2:, 2:]))
     return float(np.mean(np.argmax(logits, axis=1) == y))
 
 
 def task_parts(task, parts):
     """The parts of the recipe that apply to ``task``: MNIST's run leaves
-    out the flips (digits are not mirror images) and the whitening."""
+    out the flips, at training and test time (digits are not mirror
+    images), and the whitening."""
     return set(parts) - ({"flip", "tta", "whiten"} if task == "mnist"
                          else set())
 
 
 def train_to_target(task, target, parts, data, *, epochs, batch, lr, seed,
                     smoke=False, log=print):
-    """Train one recipe (``parts``: those of :func:`task_parts`); return
-    its history and seconds to the target."""
+    """Train one recipe (``parts``: those of :func:`task_parts`) from one
+    seed until the test accuracy first reaches ``target`` or ``epochs``
+    have run; return its history and seconds to the target."""
     import keras
 
     x, y, xt, yt, _ = data
     parts = set(parts)
     started = time.perf_counter()
     model = build(task, x, parts, seed)
-    steps_per_epoch = max(1, len(x) // batch)
+    steps = steps_per_epoch(len(x), batch)
     smoothing = 0.2 if task == "cifar10" else 0.1
     model.compile(
         optimizer=keras.optimizers.SGD(
-            triangle(lr, epochs * steps_per_epoch),
+            triangle(lr, epochs * steps),
             momentum=0.85,
             nesterov=True,
             weight_decay=5e-4 * 1024 / batch if not smoke else None,
@@ -306,16 +399,18 @@ def train_to_target(task, target, parts, data, *, epochs, batch, lr, seed,
         ),
     )
     rng = np.random.default_rng(seed)
+    flip_mask = rng.random(len(x)) < 0.5 if "flip" in parts else None
+    translate = 2 if "translate" in parts else 0
     onehot = np.eye(10, dtype="float32")[y]
     history, reached_at, train_seconds = [], None, 0.0
     setup_seconds = time.perf_counter() - started
     train_seconds += setup_seconds
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
-        xa = augment(x, rng, "flip" in parts,
-                     2 if "translate" in parts else 0)
-        fit = model.fit(xa, onehot, batch_size=batch, epochs=1,
-                        shuffle=True, verbose=0)
+        xa, ya = epoch_data(x, onehot, rng, epoch, batch, flip_mask,
+                            translate)
+        fit = model.fit(xa, ya, batch_size=batch, epochs=1, shuffle=False,
+                        verbose=0)
         loss = float(fit.history["loss"][-1])  # read back: device done
         train_seconds += time.perf_counter() - start
         acc = accuracy(model, xt, yt, "tta" in parts, 2000)
@@ -330,6 +425,8 @@ def train_to_target(task, target, parts, data, *, epochs, batch, lr, seed,
             break
     return {
         "parts": sorted(parts),
+        "seed": seed,
+        "steps_per_epoch": steps,
         "reached": reached_at is not None,
         "seconds_to_target": reached_at,
         "best_accuracy": max(h["test_accuracy"] for h in history),
@@ -360,6 +457,8 @@ def main(argv=None) -> dict:
                         help="at most this many epochs")
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="repeat for this many seeds, from --seed")
     parser.add_argument("--without", default="",
                         help=f"comma-separated parts to leave out: {PARTS}")
     parser.add_argument("--ablation", action="store_true",
@@ -379,8 +478,8 @@ def main(argv=None) -> dict:
         parser.error(f"unknown parts {sorted(unknown)}; known: {PARTS}")
     epochs = args.epochs or (1 if args.smoke else task["epochs"])
     batch = args.batch_size or (128 if args.smoke else task["batch"])
-    if epochs < 1 or batch < 1:
-        parser.error("--epochs and --batch-size must be at least 1")
+    if epochs < 1 or batch < 1 or args.seeds < 1:
+        parser.error("--epochs, --batch-size and --seeds must be at least 1")
 
     import keras  # noqa: F401  (after the arguments: --help is instant)
 
@@ -398,28 +497,37 @@ def main(argv=None) -> dict:
                             + (argv if argv is not None else sys.argv[1:])),
         "data": data[4],
         "settings": {"epochs_at_most": epochs, "batch_size": batch,
-                     "base_learning_rate": task["lr"], "seed": args.seed},
+                     "base_learning_rate": task["lr"], "seed": args.seed,
+                     "seeds": args.seeds},
     }
     print(f"time to accuracy: {args.task} to {target:.2%} on "
           f"{record['device']}, {record['versions']['backend']}")
     parts = task_parts(args.task, set(PARTS) - without)
-    run = dict(epochs=epochs, batch=batch, lr=task["lr"], seed=args.seed,
-               smoke=args.smoke)
+    run = dict(epochs=epochs, batch=batch, lr=task["lr"], smoke=args.smoke)
     record["result"] = train_to_target(args.task, target, parts, data,
-                                       **run)
+                                       seed=args.seed, **run)
+    if args.seeds > 1:
+        record["other_seeds"] = []
+        for seed in range(args.seed + 1, args.seed + args.seeds):
+            print(f"seed {seed}")
+            record["other_seeds"].append(train_to_target(
+                args.task, target, parts, data, seed=seed, **run))
     if args.ablation:
         record["ablation"] = {}
         for part in sorted(parts):
             print(f"ablation: without {part}")
             record["ablation"][part] = train_to_target(
-                args.task, target, parts - {part}, data, **run)
-    result = record["result"]
-    if result["reached"]:
-        print(f"reached {target:.2%} in {result['seconds_to_target']:.1f} s"
-              f" ({result['epochs_run']} epochs)")
-    else:
-        print(f"did not reach {target:.2%} in {result['epochs_run']} "
-              f"epochs; best {result['best_accuracy']:.2%}")
+                args.task, target, parts - {part}, data, seed=args.seed,
+                **run)
+    for result in [record["result"]] + record.get("other_seeds", []):
+        if result["reached"]:
+            print(f"seed {result['seed']}: reached {target:.2%} in "
+                  f"{result['seconds_to_target']:.1f} s "
+                  f"({result['epochs_run']} epochs)")
+        else:
+            print(f"seed {result['seed']}: did not reach {target:.2%} in "
+                  f"{result['epochs_run']} epochs; best "
+                  f"{result['best_accuracy']:.2%}")
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / record_name(record)
     path.write_text(json.dumps(record, indent=1) + "\n")

@@ -11,7 +11,8 @@ from bench import time_to_accuracy as tta
 @pytest.fixture(scope="module")
 def record(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
-    return tta.main(["--task", "mnist", "--smoke", "--out", str(out)])
+    return tta.main(["--task", "mnist", "--smoke", "--seeds", "2",
+                     "--out", str(out)])
 
 
 def test_smoke_record_has_the_fields_a_result_needs(record):
@@ -36,6 +37,16 @@ def test_smoke_run_computes_an_accuracy(record):
     assert np.isfinite(result["history"][0]["loss"])
     assert result["reached"] == (acc >= record["target"])
     assert result["history"][0]["train_seconds"] > 0
+    # 256 images in batches of 128: two steps, no partial batch
+    assert result["steps_per_epoch"] == 2
+
+
+def test_seeds_repeat_the_run_and_record_each(record):
+    assert record["settings"]["seed"] == 0
+    assert record["settings"]["seeds"] == 2
+    assert record["result"]["seed"] == 0
+    assert [r["seed"] for r in record["other_seeds"]] == [1]
+    assert record["other_seeds"][0]["epochs_run"] == 1
 
 
 def test_whitening_kernel_whitens_patches():
@@ -55,10 +66,105 @@ def test_whitening_kernel_whitens_patches():
 def test_augment_keeps_shapes_and_pixels():
     rng = np.random.default_rng(0)
     x = rng.random((10, 6, 6, 3)).astype("float32")
-    out = tta.augment(x, rng, flip=True, translate=2)
+    out = tta.augment(x, rng, np.arange(10) % 2 == 0, translate=2)
     assert out.shape == x.shape
     # translations with reflect padding draw pixels from the image
     assert set(np.unique(out[0])) <= set(np.unique(x[0]))
+
+
+def _mirrored(out, x):
+    """Per image of ``out``, whether it is ``x``'s mirror image (False:
+    ``x`` itself; neither: an error)."""
+    flipped = np.all(out == x[:, :, ::-1], axis=(1, 2, 3))
+    same = np.all(out == x, axis=(1, 2, 3))
+    assert np.all(flipped != same), "neither the image nor its mirror"
+    return flipped
+
+
+def test_flips_alternate_between_epochs():
+    mask = np.array([True, False, False, True, True, False])
+    assert list(tta.alternating_flips(mask, 1)) == list(mask)
+    assert list(tta.alternating_flips(mask, 2)) == list(~mask)
+    assert list(tta.alternating_flips(mask, 3)) == list(mask)
+    # through epoch_data: shuffled, each image is mirrored in epochs 1 and
+    # 3 where the mask says so, and in epoch 2 where it does not
+    n, w = len(mask), 5
+    x = np.arange(n * w * w, dtype="float32").reshape(n, w, w, 1)
+    labels = np.arange(n)  # which image each output is
+    rng = np.random.default_rng(0)
+    seen = []
+    for epoch in (1, 2, 3):
+        out, which = tta.epoch_data(x, labels, rng, epoch, batch=n,
+                                    flip_mask=mask, translate=0)
+        assert sorted(which) == list(range(n))
+        seen.append(_mirrored(out, x[which]) == mask[which])
+    assert seen[0].all() and not seen[1].any() and seen[2].all()
+
+
+def test_each_epoch_drops_the_last_partial_batch():
+    x = np.zeros((10, 4, 4, 1), "float32")
+    labels = np.arange(10)
+    rng = np.random.default_rng(0)
+    assert tta.steps_per_epoch(10, 4) == 2
+    assert tta.steps_per_epoch(3, 4) == 1  # one short batch
+    kept = []
+    for epoch in (1, 2):
+        out, which = tta.epoch_data(x, labels, rng, epoch, batch=4,
+                                    flip_mask=None, translate=2)
+        assert len(out) == len(which) == 8 and len(set(which)) == 8
+        kept.append(list(which))
+    assert kept[0] != kept[1]  # shuffled again each epoch
+    # the same seed draws the same epochs
+    again = tta.epoch_data(x, labels, np.random.default_rng(0), 1, 4, None,
+                           2)[1]
+    assert list(again) == kept[0]
+    small = tta.epoch_data(x[:3], labels[:3], rng, 1, 4, None, 0)[1]
+    assert sorted(small) == [0, 1, 2]
+
+
+def test_fit_runs_exactly_the_schedules_steps(monkeypatch):
+    import keras
+
+    fitted = []
+    original = keras.Model.fit
+
+    def spy(model, x, y, **kwargs):
+        history = original(model, x, y, **kwargs)
+        fitted.append((len(x), kwargs.get("shuffle"),
+                       int(model.optimizer.iterations)))
+        return history
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    rng = np.random.default_rng(0)
+    x = rng.random((300, 12, 12, 1)).astype("float32")
+    y = (np.arange(300) % 10).astype("int32")
+    data = (x, y, x[:20], y[:20], {})
+    result = tta.train_to_target("mnist", 1.01, {"translate"}, data,
+                                 epochs=2, batch=128, lr=0.1, seed=0,
+                                 smoke=True, log=lambda *a: None)
+    # 300 images in batches of 128: 2 steps of 256 images per epoch, not 3
+    assert result["steps_per_epoch"] == 2 and result["epochs_run"] == 2
+    assert fitted == [(256, False, 2), (256, False, 4)]
+
+
+def test_test_time_augmentation_averages_six_views():
+    views = []
+
+    class Model:
+        def predict(self, v, batch_size, verbose):
+            views.append(v)
+            return np.zeros((len(v), 10), "float32")
+
+    x = np.random.default_rng(0).random((3, 5, 5, 1)).astype("float32")
+    tta.accuracy(Model(), x, np.zeros(3, int), tta=False, batch=8)
+    assert len(views) == 1
+    views.clear()
+    tta.accuracy(Model(), x, np.zeros(3, int), tta=True, batch=8)
+    assert len(views) == 6 and all(v.shape == x.shape for v in views)
+    assert any(np.array_equal(v, x[:, :, ::-1]) for v in views)
+    # moved one pixel down and right, and one pixel up and left
+    assert any(np.array_equal(v[:, 1:, 1:], x[:, :-1, :-1]) for v in views)
+    assert any(np.array_equal(v[:, :-1, :-1], x[:, 1:, 1:]) for v in views)
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -86,13 +192,16 @@ def test_results_page_shows_committed_records_not_smoke_runs(record,
     saved["smoke"] = False
     saved["result"].update(reached=True, seconds_to_target=12.345,
                            epochs_run=3)
+    saved["other_seeds"][0].update(reached=False, best_accuracy=0.25)
     saved["ablation"] = {"flip": dict(saved["result"], reached=False,
                                       best_accuracy=0.5)}
     (folder / "real.json").write_text(json.dumps(saved))
     page = "\n".join(results.benchmark_markdown(tmp_path))
-    assert "12.3 s (3 epochs)" in page
+    assert "12.3 s (epoch 3 of at most 1, seed 0)" in page
     assert "mnist to 99.0%" in page
-    assert "without flip" in page and "best 50.00%" in page
+    assert "seed 1" in page and "(of at most 1, seed 1); best 25.00%" in page
+    assert "without flip (seed 0)" in page and "best 50.00%" in page
+    assert "DAWNBench's rule" in page
     # a CPU record does not count as the GPU measurement the goals ask for
     assert "Not yet measured on a GPU: cifar10, mnist." in page
     saved["device"] = "NVIDIA H200"
