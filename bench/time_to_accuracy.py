@@ -13,8 +13,9 @@ records.
 
 The stopping rule. The test accuracy is measured at the end of every
 epoch, and training stops at the first epoch whose accuracy on the test
-set (there is no validation split) reaches the target, partway through a learning-rate schedule whose length is set
-by ``--epochs`` (the most epochs the run may take). This is DAWNBench's
+set (there is no validation split) reaches the target, partway through
+a learning-rate schedule whose length is set by ``--epochs`` (the most
+epochs the run may take). This is DAWNBench's
 rule (time until the test accuracy first reaches the target), and one run
 is one seed: an accuracy that wanders around the target can cross it on a
 lucky epoch. The committed MNIST record of 2 December 2026, for one,
