@@ -496,12 +496,14 @@ def restore_malloc_thresholds() -> bool:
     """Set the C library's allocator back after ``tf.data``'s generator
     datasets (chapter 6).
 
-    The first ``Dataset.from_generator`` of a process (Keras builds one
-    for a Python generator or a ``PyDataset`` under TensorFlow) lowers
-    glibc's mmap threshold to 128 KiB for the whole process, so every
-    later buffer above that size (a batch of activations) is mapped from
-    the operating system and unmapped again: on a 2-core CPU a small
-    ConvNet's training then spends about a third of its time in the
+    Training on a ``Dataset.from_generator`` (Keras builds one for a
+    Python generator or a ``PyDataset`` under TensorFlow) can leave
+    glibc's mmap threshold low (below 200 KiB) and no longer adjusting
+    itself, for the whole process; creating or iterating the dataset
+    does not (probed with TensorFlow 2.21, 2026-12-03). Every later
+    buffer above the threshold (a batch of activations) is then mapped
+    from the operating system and unmapped again: on a 2-core CPU a
+    small ConvNet's training spends about a third of its time in the
     kernel. This sets the threshold to glibc's maximum (32 MiB) and the
     trim threshold to twice that. Returns False, doing nothing, where the
     C library is not glibc.
