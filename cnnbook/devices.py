@@ -16,9 +16,11 @@ from dataclasses import dataclass
 
 
 def list_devices() -> list[str]:
-    """The devices the current Keras backend can compute on, as
-    ``"platform:index name"`` strings (e.g. ``"gpu:0 NVIDIA H100"`` or
-    ``"cpu:0 CPU"``); accelerators first when there are any."""
+    """The devices the current Keras backend computes on, as
+    ``"platform:index name"`` strings: the accelerators when there are
+    any, else the CPU. The name is the backend's: under JAX the device's
+    kind (``"gpu:0 NVIDIA H100 80GB HBM3"``, ``"cpu:0 cpu"``), under
+    TensorFlow the logical device (``"gpu:0 /device:GPU:0"``)."""
     import keras
 
     backend = keras.backend.backend()
@@ -54,12 +56,71 @@ def list_devices() -> list[str]:
     )
 
 
+def compute_capability() -> tuple[int, int] | None:
+    """The CUDA compute capability ``(major, minor)`` of the first NVIDIA
+    GPU the current Keras backend computes on (``(9, 0)`` for an H100,
+    ``(7, 5)`` for a T4), or None when it computes on anything else."""
+    import keras
+
+    backend = keras.backend.backend()
+    found = None
+    if backend == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        if device.platform == "gpu":
+            found = getattr(device, "compute_capability", None)  # "9.0"
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            details = tf.config.experimental.get_device_details(gpus[0])
+            found = details.get("compute_capability")  # (9, 0)
+    elif backend == "torch":
+        import torch
+
+        if torch.cuda.is_available() and torch.version.cuda:
+            found = torch.cuda.get_device_capability(0)
+    if isinstance(found, str):
+        found = found.split(".")
+    try:
+        major, minor = (int(part) for part in found)
+    except (TypeError, ValueError):  # no NVIDIA GPU (or an AMD one)
+        return None
+    return major, minor
+
+
+def mixed_policies(capability: tuple[int, int] | None) -> list[str]:
+    """The mixed-precision policies worth timing against ``float32`` on a
+    device of CUDA compute ``capability`` (from :func:`compute_capability`).
+    NVIDIA's tensor cores compute in float16 from Volta (7.0) and in
+    bfloat16 too from Ampere (8.0); older GPUs save memory and bandwidth only.
+    Without a capability (a CPU or a TPU): bfloat16 only, which TPUs
+    compute in and some CPUs have instructions for."""
+    if capability is None:
+        return ["mixed_bfloat16"]
+    if (len(capability) != 2
+            or not all(isinstance(part, int) for part in capability)):
+        raise ValueError(f"capability must be None or a (major, minor) "
+                         f"pair of integers such as (8, 0), not "
+                         f"{capability!r}")
+    major, minor = capability
+    policies = []
+    if (major, minor) >= (7, 0):
+        policies.append("mixed_float16")
+    if (major, minor) >= (8, 0):
+        policies.append("mixed_bfloat16")
+    return policies
+
+
 def wait_for(result):
     """Block until every array in ``result`` (an array, or a list, tuple
     or dict of them) has been computed, and return ``result``.
 
-    JAX: ``block_until_ready``; TensorFlow: read one value back to the host
-    (which waits for the op that made it); torch: synchronise CUDA. Other
+    JAX: ``block_until_ready``; TensorFlow: copy the tensor to the host
+    (which waits for the op that made it; the copy's time counts too, so
+    time calls that return small results); torch: synchronise CUDA. Other
     values (numbers, ``None``) are returned as they are.
     """
     if isinstance(result, dict):

@@ -82,3 +82,30 @@ def test_time_call_rejects_bad_counts(kwargs, error, words):
 def test_time_call_rejects_what_cannot_be_called():
     with pytest.raises(TypeError, match="must be callable"):
         devices.time_call(3)
+
+
+def test_compute_capability_is_none_or_a_pair_of_integers():
+    found = devices.compute_capability()
+    if devices.list_devices()[0].startswith("cpu"):
+        assert found is None
+    else:
+        assert found is None or (len(found) == 2
+                                 and all(isinstance(p, int) for p in found))
+
+
+@pytest.mark.parametrize("capability, policies", [
+    (None, ["mixed_bfloat16"]),             # a CPU or a TPU
+    ((6, 0), []),                           # P100: no tensor cores
+    ((7, 0), ["mixed_float16"]),            # V100
+    ((7, 5), ["mixed_float16"]),            # T4
+    ((8, 0), ["mixed_float16", "mixed_bfloat16"]),  # A100
+    ((9, 0), ["mixed_float16", "mixed_bfloat16"]),  # H100
+])
+def test_mixed_policies_follow_the_tensor_cores(capability, policies):
+    assert devices.mixed_policies(capability) == policies
+
+
+@pytest.mark.parametrize("bad", [(8,), "8.0", (8.0, 0), (8, 0, 1)])
+def test_mixed_policies_refuses_what_is_not_a_capability(bad):
+    with pytest.raises(ValueError, match="major, minor"):
+        devices.mixed_policies(bad)
