@@ -36,9 +36,9 @@ one included. airbench's clock differs on both sides: it counts the
 whitening initialisation and its final evaluation with test-time
 augmentation (its per-epoch evaluations without it are not counted), and
 leaves compilation out with a warm-up run before the timed ones
-(``airbench94_compiled.py``; the uncompiled ``legacy/airbench94.py`` has
-its warm-up commented out, so that the first of its 25 runs in one
-process pays for cuDNN's autotuning).
+(``legacy/airbench94_compiled.py``; the uncompiled
+``legacy/airbench94.py`` has its warm-up commented out, so that the
+first of its 25 runs in one process pays for cuDNN's autotuning).
 
 Each epoch shuffles the training images with the run's generator and
 keeps ``steps_per_epoch * batch`` of them, dropping the remainder as
@@ -238,13 +238,14 @@ def glorot_uniform(rng):
 
 
 def seed_everything(seed: int):
-    """Seed the backend's generators as well as Python's and NumPy's
-    global ones. The run itself draws from NumPy generators made from its
-    seed: the initial weights (``glorot_uniform``) and each epoch's order
-    and augmentation (:func:`epoch_data`; ``fit`` does not shuffle). Under
-    JAX, not
-    ``keras.utils.set_random_seed``: it imports TensorFlow only to seed
-    it (3 s of CPU, inside the clock)."""
+    """Seed Python's and NumPy's global generators, and under TensorFlow
+    (or torch) the backend's and Keras's too. The run itself draws from
+    NumPy generators made from its seed: the initial weights
+    (``glorot_uniform``), the flip mask and each epoch's order and
+    augmentation (:func:`epoch_data`; ``fit`` does not shuffle). Under
+    JAX, not ``keras.utils.set_random_seed``: it imports TensorFlow only
+    to seed it (3 s of CPU, inside the clock), and nothing the run draws
+    comes from Keras's own generators."""
     import random
 
     import keras
@@ -347,10 +348,10 @@ def versions() -> dict:
     }
 
 
-def accuracy(model, x, y, tta: bool, batch: int) -> float:
-    """Test accuracy; with ``tta``, of logits averaged over six views as
-    in airbench94's level 2: the image and its mirror image, and both
-    moved one pixel up and left and one pixel down and right (reflect
+def test_logits(model, x, tta: bool, batch: int):
+    """The model's logits for images ``x``; with ``tta``, summed over six
+    views as in airbench94's level 2: the image and its mirror image, and
+    both moved one pixel up and left and one pixel down and right (reflect
     padding), the moved views weighted half as much."""
 
     def mirrored(v):  # the logits of v plus those of its mirror image
@@ -358,11 +359,15 @@ def accuracy(model, x, y, tta: bool, batch: int) -> float:
                 + model.predict(v[:, :, ::-1], batch_size=batch, verbose=0))
 
     if not tta:
-        logits = model.predict(x, batch_size=batch, verbose=0)
-    else:
-        padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="reflect")
-        logits = mirrored(x) + 0.5 * (mirrored(padded[:, :-2, :-2])
-                                      + mirrored(padded[:, 2:, 2:]))
+        return model.predict(x, batch_size=batch, verbose=0)
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="reflect")
+    return mirrored(x) + 0.5 * (mirrored(padded[:, :-2, :-2])
+                                + mirrored(padded[:, 2:, 2:]))
+
+
+def accuracy(model, x, y, tta: bool, batch: int) -> float:
+    """Test accuracy of :func:`test_logits`."""
+    logits = test_logits(model, x, tta, batch)
     return float(np.mean(np.argmax(logits, axis=1) == y))
 
 
@@ -400,7 +405,10 @@ def train_to_target(task, target, parts, data, *, epochs, batch, lr, seed,
         ),
     )
     rng = np.random.default_rng(seed)
-    flip_mask = rng.random(len(x)) < 0.5 if "flip" in parts else None
+    # the flip mask from a generator of its own, so that the ablation
+    # without flips keeps the same epoch orders and translations
+    flip_mask = (np.random.default_rng([seed, 1]).random(len(x)) < 0.5
+                 if "flip" in parts else None)
     translate = 2 if "translate" in parts else 0
     onehot = np.eye(10, dtype="float32")[y]
     history, reached_at, train_seconds = [], None, 0.0

@@ -147,24 +147,30 @@ def test_fit_runs_exactly_the_schedules_steps(monkeypatch):
     assert fitted == [(256, False, 2), (256, False, 4)]
 
 
-def test_test_time_augmentation_averages_six_views():
-    views = []
-
-    class Model:
-        def predict(self, v, batch_size, verbose):
-            views.append(v)
-            return np.zeros((len(v), 10), "float32")
-
+def test_test_time_augmentation_weights_six_views():
     x = np.random.default_rng(0).random((3, 5, 5, 1)).astype("float32")
-    tta.accuracy(Model(), x, np.zeros(3, int), tta=False, batch=8)
-    assert len(views) == 1
-    views.clear()
-    tta.accuracy(Model(), x, np.zeros(3, int), tta=True, batch=8)
-    assert len(views) == 6 and all(v.shape == x.shape for v in views)
-    assert any(np.array_equal(v, x[:, :, ::-1]) for v in views)
-    # moved one pixel down and right, and one pixel up and left
-    assert any(np.array_equal(v[:, 1:, 1:], x[:, :-1, :-1]) for v in views)
-    assert any(np.array_equal(v[:, :-1, :-1], x[:, 1:, 1:]) for v in views)
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="reflect")
+    up_left, down_right = padded[:, :-2, :-2], padded[:, 2:, 2:]
+    # the image moved one pixel up and left, and one down and right
+    assert np.array_equal(up_left[:, 1:, 1:], x[:, :-1, :-1])
+    assert np.array_equal(down_right[:, :-1, :-1], x[:, 1:, 1:])
+    views = [x, x[:, :, ::-1], up_left, up_left[:, :, ::-1], down_right,
+             down_right[:, :, ::-1]]
+
+    class Model:  # "class" k scores 1 for view k, 0 for the others
+        def predict(self, v, batch_size, verbose):
+            found = [k for k, view in enumerate(views)
+                     if np.array_equal(v, view)]
+            assert len(found) == 1, "not one of the six views"
+            return np.tile(np.eye(6, dtype="float32")[found[0]],
+                           (len(v), 1))
+
+    plain = tta.test_logits(Model(), x, tta=False, batch=8)
+    assert np.array_equal(plain, np.tile(np.eye(6)[0], (3, 1)))
+    weights = tta.test_logits(Model(), x, tta=True, batch=8)
+    assert np.allclose(weights, [[1, 1, 0.5, 0.5, 0.5, 0.5]] * 3)
+    assert tta.accuracy(Model(), x, np.zeros(3, int), tta=True,
+                        batch=8) == 1.0
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -200,8 +206,15 @@ def test_results_page_shows_committed_records_not_smoke_runs(record,
     assert "12.3 s (epoch 3 of at most 1, seed 0)" in page
     assert "mnist to 99.0%" in page
     assert "seed 1" in page and "(of at most 1, seed 1); best 25.00%" in page
-    assert "without flip (seed 0)" in page and "best 50.00%" in page
+    assert ("without flip\n  - not reached in 3 epochs (of at most 1, "
+            "seed 0); best 50.00%") in page
     assert "DAWNBench's rule" in page
+    assert "earlier recipe" not in page.split(":::{list-table}")[1]
+    # a record from before 3 December 2026 (no steps_per_epoch) is marked
+    del saved["result"]["steps_per_epoch"]
+    (folder / "real.json").write_text(json.dumps(saved))
+    page = "\n".join(results.benchmark_markdown(tmp_path))
+    assert ", earlier recipe" in page.split(":::{list-table}")[1]
     # a CPU record does not count as the GPU measurement the goals ask for
     assert "Not yet measured on a GPU: cifar10, mnist." in page
     saved["device"] = "NVIDIA H200"
