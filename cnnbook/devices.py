@@ -96,7 +96,8 @@ def mixed_policies(capability: tuple[int, int] | None) -> list[str]:
     device of CUDA compute ``capability`` (from :func:`compute_capability`).
     NVIDIA's tensor cores compute in float16 from Volta (7.0) and in
     bfloat16 too from Ampere (8.0); older GPUs save memory and bandwidth only.
-    Without a capability (a CPU or a TPU): bfloat16 only, which TPUs
+    Without a capability (a CPU, a TPU, or an AMD or Apple GPU, whose
+    support this function does not know): bfloat16 only, which TPUs
     compute in and some CPUs have instructions for."""
     if capability is None:
         return ["mixed_bfloat16"]

@@ -109,3 +109,41 @@ def test_mixed_policies_follow_the_tensor_cores(capability, policies):
 def test_mixed_policies_refuses_what_is_not_a_capability(bad):
     with pytest.raises(ValueError, match="major, minor"):
         devices.mixed_policies(bad)
+
+
+class _FakeJaxDevice:
+    def __init__(self, platform, compute_capability=None):
+        self.platform = platform
+        if compute_capability is not None:
+            self.compute_capability = compute_capability
+
+
+@pytest.mark.parametrize("device, expected", [
+    (_FakeJaxDevice("gpu", "9.0"), (9, 0)),      # an H100
+    (_FakeJaxDevice("gpu", "7.5"), (7, 5)),      # a T4
+    (_FakeJaxDevice("gpu", "gfx90a"), None),     # an AMD GPU under ROCm
+    (_FakeJaxDevice("gpu"), None),               # no such attribute
+    (_FakeJaxDevice("cpu"), None),
+])
+def test_compute_capability_reads_jax_devices(monkeypatch, device,
+                                              expected):
+    jax = pytest.importorskip("jax")
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    monkeypatch.setattr(jax, "devices", lambda: [device])
+    assert devices.compute_capability() == expected
+
+
+@pytest.mark.parametrize("gpus, details, expected", [
+    (["gpu"], {"compute_capability": (8, 6)}, (8, 6)),
+    (["gpu"], {"device_name": "an AMD GPU"}, None),
+    ([], {"compute_capability": (8, 6)}, None),
+])
+def test_compute_capability_reads_tensorflow_devices(monkeypatch, gpus,
+                                                     details, expected):
+    tf = pytest.importorskip("tensorflow")
+    monkeypatch.setattr(keras.backend, "backend", lambda: "tensorflow")
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind=None: gpus if kind == "GPU" else [])
+    monkeypatch.setattr(tf.config.experimental, "get_device_details",
+                        lambda device: details)
+    assert devices.compute_capability() == expected
