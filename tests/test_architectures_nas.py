@@ -169,6 +169,28 @@ def test_reinforce_learns_a_simple_reward():
     assert all(np.isclose(p.sum(), 1) for p in probs)
 
 
+def test_reinforce_steps_do_not_depend_on_the_rewards_scale():
+    # the advantage is measured in standard deviations of the rewards, so
+    # accuracies a few hundredths apart move the controller as much as
+    # scores that differ by a half
+    def scored(shift, scale):
+        return lambda cell: shift + scale * fake_evaluate(cell)["accuracy"]
+
+    runs = [reinforce_search(scored(shift, scale), 30,
+                             np.random.default_rng(3))
+            for shift, scale in ((0, 1), (0.3, 0.02))]
+    (wide, wide_probs), (narrow, narrow_probs) = runs
+    assert [r["cell"] for r in wide] == [r["cell"] for r in narrow]
+    assert all(np.allclose(a, b) for a, b in zip(wide_probs, narrow_probs))
+    moved = max(np.abs(p - 1 / len(p)).max() for p in narrow_probs)
+    assert moved > 0.1
+
+
+def test_reinforce_first_update_is_zero():
+    _, probs = reinforce_search(fake_evaluate, 1, np.random.default_rng(0))
+    assert all(np.allclose(p, 1 / len(p)) for p in probs)
+
+
 def test_reinforce_accepts_plain_numbers():
     history, _ = reinforce_search(lambda cell: 0.5, 3,
                                   np.random.default_rng(0))

@@ -260,19 +260,23 @@ def cell_decisions(n_blocks=3, n_operations=len(OPERATIONS)):
 
 
 def reinforce_search(reward, n_candidates, rng, n_blocks=3,
-                     learning_rate=0.1, baseline_decay=0.9):
+                     learning_rate=0.5, baseline_decay=0.9):
     """A REINFORCE controller (Williams 1992) over the cell space.
 
     Chapter 9. The controller holds one softmax per decision (NAS's RNN
     controller, with each step's inputs removed). For every sampled cell
-    it nudges the logits by learning_rate (R - b) (onehot - p), the
-    gradient of (R - b) log p(cell), where b is a moving average of the
-    rewards. ``reward`` maps a cell to a number (or a record with an
-    ``accuracy``). Returns the records and the final probabilities.
+    it nudges the logits by learning_rate A (onehot - p), the gradient of
+    A log p(cell). The advantage A = (R - b) / s compares the reward R
+    with b, a moving average of the earlier rewards, in units of s, the
+    standard deviation of the rewards so far, so that rewards a few
+    hundredths apart move the controller as much as rewards far apart
+    (the first advantage is 0). ``reward`` maps a cell to a number (or a
+    record with an ``accuracy``). Returns the records and the final
+    probabilities.
     """
     names = list(OPERATIONS)
     logits = [np.zeros(n) for n in cell_decisions(n_blocks, len(names))]
-    history, baseline = [], None
+    history, rewards, baseline = [], [], None
     for _ in range(n_candidates):
         probs = [np.exp(z - z.max()) / np.exp(z - z.max()).sum()
                  for z in logits]
@@ -285,10 +289,14 @@ def reinforce_search(reward, n_candidates, rng, n_blocks=3,
         if not isinstance(record, dict):
             record = {"cell": cell, "accuracy": float(record)}
         value = record["accuracy"]
+        rewards.append(value)
+        spread = np.std(rewards)
+        advantage = 0.0 if baseline is None or spread == 0 else (
+            (value - baseline) / spread)
         baseline = value if baseline is None else (
             baseline_decay * baseline + (1 - baseline_decay) * value)
         for z, p, k in zip(logits, probs, picks):
-            z += learning_rate * (value - baseline) * (np.eye(len(p))[k] - p)
+            z += learning_rate * advantage * (np.eye(len(p))[k] - p)
         history.append(record)
     probs = [np.exp(z - z.max()) / np.exp(z - z.max()).sum() for z in logits]
     return history, probs
