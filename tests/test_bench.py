@@ -25,6 +25,7 @@ def test_smoke_record_has_the_fields_a_result_needs(record):
     assert saved["data"]["train_images"] == 256
     assert saved["data"]["test_images"] == 128
     assert saved["target"] == 0.99
+    assert saved["settings"]["recipe"] == tta.RECIPE
 
 
 def test_smoke_run_computes_an_accuracy(record):
@@ -61,6 +62,37 @@ def test_whitening_kernel_whitens_patches():
     projected = patches @ kernel.reshape(12, 24)[:, :12]
     covariance = projected.T @ projected / len(projected)
     assert np.allclose(covariance, np.eye(12), atol=1e-3)
+
+
+def test_initial_weights_are_airbenchs():
+    draw = tta.fan_in_uniform(np.random.default_rng(0), dirac=True)
+    kernel = draw((3, 3, 4, 6))
+    # the first filters, one per input channel, are the identity
+    identity = np.zeros((3, 3, 4, 4))
+    identity[1, 1] = np.eye(4)
+    assert np.array_equal(kernel[..., :4], identity)
+    # the others uniform within 1 / sqrt(fan_in), fan_in = 3 * 3 * 4
+    rest = kernel[..., 4:]
+    assert np.abs(rest).max() <= 1 / 6 and np.abs(rest).max() > 0.1
+    plain = tta.fan_in_uniform(np.random.default_rng(0))((256, 10))
+    assert np.abs(plain).max() <= 1 / 16 and np.abs(plain).min() < 0.01
+    again = tta.fan_in_uniform(np.random.default_rng(0), dirac=True)
+    assert np.array_equal(again((3, 3, 4, 6)), kernel)
+
+
+def test_weight_decay_is_coupled_and_airbenchs():
+    x = np.random.default_rng(0).random((64, 32, 32, 3)).astype("float32")
+    model = tta.build("cifar10", x, set(tta.PARTS), seed=0)
+    kernels = [layer for layer in model.layers
+               if hasattr(layer, "kernel") and layer.kernel.trainable]
+    assert len(kernels) == 7  # six convolutions and the dense layer
+    for layer in kernels:
+        l2 = layer.kernel_regularizer.l2
+        # the penalty l2 * w**2 adds 2 * l2 * w to the gradient
+        assert np.isclose(2 * l2, tta.DECAY), (layer.name, l2)
+    assert model.get_layer("whiten").kernel_regularizer is None
+    # airbench: weight decay 0.0153 and learning rate 11.5 per 1024 images
+    assert np.isclose(tta.DECAY * 11.5, 0.0153)
 
 
 def test_augment_keeps_shapes_and_pixels():
@@ -210,8 +242,13 @@ def test_results_page_shows_committed_records_not_smoke_runs(record,
             "seed 0); best 50.00%") in page
     assert "DAWNBench's rule" in page
     assert "earlier recipe" not in page.split(":::{list-table}")[1]
-    # a record from before 3 December 2026 (no steps_per_epoch) is marked
-    del saved["result"]["steps_per_epoch"]
+    # a record of another recipe (or of none: before 4 December 2026)
+    # is marked
+    saved["settings"]["recipe"] = "2026-12-03"
+    (folder / "real.json").write_text(json.dumps(saved))
+    page = "\n".join(results.benchmark_markdown(tmp_path))
+    assert ", earlier recipe" in page.split(":::{list-table}")[1]
+    del saved["settings"]["recipe"]
     (folder / "real.json").write_text(json.dumps(saved))
     page = "\n".join(results.benchmark_markdown(tmp_path))
     assert ", earlier recipe" in page.split(":::{list-table}")[1]
@@ -229,3 +266,24 @@ def test_each_task_uses_only_the_parts_that_apply_to_it():
                                                   "translate"}
     assert tta.task_parts("cifar10", tta.PARTS) == set(tta.PARTS)
     assert tta.task_parts("mnist", {"flip"}) == set()
+
+
+def test_docstring_states_what_the_committed_cpu_records_measured():
+    """The module's comparison of the recipes of 3 and 4 December 2026 is
+    read from their committed records."""
+    from pathlib import Path
+
+    folder = Path(tta.__file__).parent / "results"
+    runs = {}
+    for path in folder.glob("cifar10-*.json"):
+        saved = json.loads(path.read_text())
+        if saved["settings"]["epochs_at_most"] == 12 and saved[
+                "device"].startswith("CPU"):
+            runs[saved["settings"].get("recipe", "earlier")] = saved["result"]
+    old, new = runs["earlier"], runs[tta.RECIPE]
+    text = " ".join(tta.__doc__.split())
+    for run in (old, new):
+        assert f"{run['best_accuracy']:.2%}" in text, run["best_accuracy"]
+    after_6 = [run["history"][5]["test_accuracy"] for run in (new, old)]
+    assert "{:.1%} against {:.1%} after epoch 6".format(*after_6) in text
+    assert abs(old["best_accuracy"] - new["best_accuracy"]) < 0.005

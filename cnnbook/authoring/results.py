@@ -170,6 +170,7 @@ def benchmark_markdown(root: Path = ROOT) -> list[str]:
     """The results page's section on the time-to-accuracy benchmark, one
     row per committed record in ``bench/results/`` (and one per further
     seed or ablation in it)."""
+    from bench.time_to_accuracy import RECIPE
 
     def value(result: dict, at_most) -> str:
         """One run's result: seconds to the target, or its best accuracy."""
@@ -196,9 +197,11 @@ def benchmark_markdown(root: Path = ROOT) -> list[str]:
         "mean final accuracy of one fixed schedule of about ten epochs over "
         "many runs (94.01% over 1,000 runs): a time here says that one "
         "seed got there, not that the recipe does on average. Records "
-        "marked \"earlier recipe\" were made before 3 December 2026 with "
-        "random flips, test-time flips only and Keras's own shuffling with "
-        "a short last batch; the others with the recipe that "
+        "marked \"earlier recipe\" were made before 4 December 2026 with "
+        "Glorot uniform initial weights and Keras's decoupled weight decay "
+        "(about 18 times weaker than airbench's), those of 2 December also "
+        "with random flips, test-time flips only and Keras's own shuffling "
+        "with a short last batch; the others with the recipe that "
         "`bench/time_to_accuracy.py` describes now.",
         "",
     ]
@@ -233,7 +236,7 @@ def benchmark_markdown(root: Path = ROOT) -> list[str]:
             f"{versions.get('backend', '?')} "
             f"{versions.get('backend_version', '')}, {record['date'][:10]}"
         )
-        if "steps_per_epoch" not in result:  # before the recipe of 3 Dec
+        if settings.get("recipe") != RECIPE:
             run += ", earlier recipe"
         data = record.get("data", {})
         lines += [
