@@ -287,3 +287,6 @@ def test_docstring_states_what_the_committed_cpu_records_measured():
     after_6 = [run["history"][5]["test_accuracy"] for run in (new, old)]
     assert "{:.1%} against {:.1%} after epoch 6".format(*after_6) in text
     assert abs(old["best_accuracy"] - new["best_accuracy"]) < 0.005
+    listed = text.split("``--ablation`` runs")[1].split(")")[0]
+    assert listed.count("``") == 2 * (len(tta.PARTS) + 1), listed
+    assert all(f"``{part}``" in listed for part in tta.PARTS), listed
