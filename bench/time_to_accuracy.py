@@ -419,7 +419,7 @@ def task_parts(task, parts):
 
 
 def train_to_target(task, target, parts, data, *, epochs, batch, lr, seed,
-                    smoke=False, log=print):
+                    log=print):
     """Train one recipe (``parts``: those of :func:`task_parts`) from one
     seed until the test accuracy first reaches ``target`` or ``epochs``
     have run; return its history and seconds to the target."""
@@ -550,7 +550,7 @@ def main(argv=None) -> dict:
     print(f"time to accuracy: {args.task} to {target:.2%} on "
           f"{record['device']}, {record['versions']['backend']}")
     parts = task_parts(args.task, set(PARTS) - without)
-    run = dict(epochs=epochs, batch=batch, lr=task["lr"], smoke=args.smoke)
+    run = dict(epochs=epochs, batch=batch, lr=task["lr"])
     record["result"] = train_to_target(args.task, target, parts, data,
                                        seed=args.seed, **run)
     if args.seeds > 1:

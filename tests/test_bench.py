@@ -173,7 +173,7 @@ def test_fit_runs_exactly_the_schedules_steps(monkeypatch):
     data = (x, y, x[:20], y[:20], {})
     result = tta.train_to_target("mnist", 1.01, {"translate"}, data,
                                  epochs=2, batch=128, lr=0.1, seed=0,
-                                 smoke=True, log=lambda *a: None)
+                                 log=lambda *a: None)
     # 300 images in batches of 128: 2 steps of 256 images per epoch, not 3
     assert result["steps_per_epoch"] == 2 and result["epochs_run"] == 2
     assert fitted == [(256, False, 2), (256, False, 4)]
@@ -271,15 +271,13 @@ def test_each_task_uses_only_the_parts_that_apply_to_it():
 def test_docstring_states_what_the_committed_cpu_records_measured():
     """The module's comparison of the recipes of 3 and 4 December 2026 is
     read from their committed records."""
-    from pathlib import Path
+    from cnnbook.authoring import results
 
-    folder = Path(tta.__file__).parent / "results"
-    runs = {}
-    for path in folder.glob("cifar10-*.json"):
-        saved = json.loads(path.read_text())
-        if saved["settings"]["epochs_at_most"] == 12 and saved[
-                "device"].startswith("CPU"):
-            runs[saved["settings"].get("recipe", "earlier")] = saved["result"]
+    runs = {saved["settings"].get("recipe", "earlier"): saved["result"]
+            for saved in results.benchmark_records()
+            if saved["task"] == "cifar10"
+            and saved["settings"]["epochs_at_most"] == 12
+            and saved["device"].startswith("CPU")}
     old, new = runs["earlier"], runs[tta.RECIPE]
     text = " ".join(tta.__doc__.split())
     for run in (old, new):
